@@ -1,0 +1,131 @@
+"""``dlcourse``: the instructor's command line.
+
+    dlcourse release ASSIGNMENT|all [--check]
+    dlcourse grade ASSIGNMENT SUBMISSIONS_DIR [--out DIR] [--jobs N]
+    dlcourse demo [--out DIR] [--jobs N]
+
+Exit status: 0 all good; 1 finished, but some submissions could not be graded (each still has a
+row saying why); 2 bad input (unknown assignment, missing or empty folder...); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from .errors import CourseError
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dlcourse", description="Release and grade the course's assignments.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("release", help="generate student versions from source/ into release/")
+    r.add_argument("assignment", help="assignment name (e.g. hw0) or 'all'")
+    r.add_argument("--check", action="store_true", help="do not write; fail if release/ is out of date")
+
+    g = sub.add_parser("grade", help="autograde <student_id>/<assignment>/*.ipynb submissions")
+    g.add_argument("assignment")
+    g.add_argument("submissions_dir", type=Path)
+    g.add_argument("--out", type=Path, default=Path("grades"), help="where grades.csv and feedback/ go")
+    g.add_argument("--jobs", type=int, default=None, help="parallel workers (default: number of cores)")
+    g.add_argument("--quiet", action="store_true", help="no per-submission progress lines")
+
+    d = sub.add_parser("demo", help="release everything and grade the sample submissions")
+    d.add_argument("--out", type=Path, default=Path("build/demo"))
+    d.add_argument("--jobs", type=int, default=None)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return {"release": cmd_release, "grade": cmd_grade, "demo": cmd_demo}[args.command](args)
+    except CourseError as exc:
+        print(f"dlcourse: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("dlcourse: interrupted", file=sys.stderr)
+        return 130
+
+
+def _course():
+    from .course import find_course
+
+    return find_course()
+
+
+def _assignments(course, name: str) -> list[str]:
+    if name == "all":
+        names = course.assignments()
+        if not names:
+            raise CourseError(f"No assignments found in {course.source}.")
+        return names
+    return [course.check_assignment(name)]
+
+
+def cmd_release(args) -> int:
+    from .release import differences, release
+
+    course = _course()
+    names = _assignments(course, args.assignment)
+    if args.check:
+        stale = [d for name in names for d in differences(course, name)]
+        if stale:
+            print("release/ is out of date with source/ (run `dlcourse release all`):", file=sys.stderr)
+            for d in stale:
+                print(f"  {d}", file=sys.stderr)
+            return EXIT_SOME_FAILED
+        print(f"release/ is up to date for {', '.join(names)}.")
+        return EXIT_OK
+    for path in release(course, names):
+        print(f"released {path.relative_to(course.root)}")
+    return EXIT_OK
+
+
+def cmd_grade(args) -> int:
+    from .grade import grade
+    from .results import format_table
+
+    course = _course()
+    rows = grade(course, args.assignment, args.submissions_dir, args.out, args.jobs, progress=not args.quiet)
+    print(format_table(rows))
+    print(f"\nWrote {args.out / 'grades.csv'} and {args.out / 'feedback'}/")
+    return EXIT_OK if all(r.status == "graded" for r in rows) else EXIT_SOME_FAILED
+
+
+def cmd_demo(args) -> int:
+    from .grade import grade
+    from .release import release
+    from .results import format_table, read_rows
+
+    course = _course()
+    started = time.perf_counter()
+    names = _assignments(course, "all")
+    print(f"== Releasing {len(names)} assignment(s) from source/ to release/")
+    for path in release(course, names):
+        print(f"released {path.relative_to(course.root)}")
+    samples = course.samples
+    graded = [n for n in names if samples.is_dir() and any((s / n).is_dir() for s in samples.iterdir())]
+    out = args.out
+    if (out / "grades.csv").exists():
+        os.remove(out / "grades.csv")  # the demo always starts from a clean report
+    rows = []
+    for name in graded:
+        print(f"\n== Autograding the sample submissions of {name} ({samples.relative_to(course.root)})")
+        rows += grade(course, name, samples, out, args.jobs)
+    rows = read_rows(out / "grades.csv")
+    print("\n== Grade report")
+    print(format_table(rows))
+    print(f"\nWrote {out / 'grades.csv'} and per-student feedback in {out / 'feedback'}/ "
+          f"({time.perf_counter() - started:.1f} s)")
+    return EXIT_OK if all(r.status == "graded" for r in rows) else EXIT_SOME_FAILED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""``dlcourse release``: generate the student version of assignments into ``release/``."""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+import tempfile
+from pathlib import Path
+
+from .course import Course
+from .nbgrader_api import prepare_workspace
+
+
+def generate(course: Course, assignment: str, dest: Path) -> Path:
+    """Generate ``assignment`` with nbgrader into ``dest/<assignment>`` (replacing it)."""
+    course.check_assignment(assignment)
+    with tempfile.TemporaryDirectory(prefix="dlcourse-release-") as tmp:
+        ws = Path(tmp)
+        prepare_workspace(ws, course.source / assignment, assignment)
+        out = dest / assignment
+        if out.exists():
+            shutil.rmtree(out)
+        shutil.copytree(ws / "release" / assignment, out)
+    return out
+
+
+def release(course: Course, assignments: list[str]) -> list[Path]:
+    return [generate(course, a, course.release) for a in assignments]
+
+
+def differences(course: Course, assignment: str) -> list[str]:
+    """Files that differ between the committed ``release/<assignment>`` and a fresh generation."""
+    with tempfile.TemporaryDirectory(prefix="dlcourse-check-") as tmp:
+        fresh = generate(course, assignment, Path(tmp))
+        committed = course.release / assignment
+        if not committed.is_dir():
+            return [f"release/{assignment} is missing"]
+        return [f"release/{assignment}/{name}" for name in _diff(filecmp.dircmp(fresh, committed))]
+
+
+def _diff(cmp: filecmp.dircmp, prefix: str = "") -> list[str]:
+    # dircmp's own diff_files compares os.stat signatures only; compare contents instead.
+    out = [prefix + n for n in cmp.left_only + cmp.right_only]
+    for name in cmp.common_files:
+        if Path(cmp.left, name).read_bytes() != Path(cmp.right, name).read_bytes():
+            out.append(prefix + name)
+    for name, sub in cmp.subdirs.items():
+        out += _diff(sub, f"{prefix}{name}/")
+    return sorted(out)

@@ -1,0 +1,116 @@
+"""Where and how a notebook runs: fast/full mode, device, seeds and CPU threads."""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+_fast_override: bool | None = None
+
+
+def fast_mode() -> bool:
+    """Return True in fast mode (small data, few epochs), False in full mode.
+
+    Read from ``COURSE_FAST``: ``1`` (the default when unset) is fast, ``0`` is full. CI sets
+    ``COURSE_FAST=1``; a GPU run sets ``COURSE_FAST=0``. ``set_fast_mode`` overrides it in a session.
+    """
+    if _fast_override is not None:
+        return _fast_override
+    raw = os.environ.get("COURSE_FAST", "1").strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ValueError(f"COURSE_FAST={raw!r} is not understood: use COURSE_FAST=1 (fast) or COURSE_FAST=0 (full).")
+
+
+def set_fast_mode(fast: bool) -> bool:
+    """Switch mode for this Python session (e.g. ``cu.set_fast_mode(False)`` in Colab)."""
+    global _fast_override
+    _fast_override = bool(fast)
+    os.environ["COURSE_FAST"] = "1" if fast else "0"  # child processes (DataLoader workers) agree
+    return _fast_override
+
+
+def pick(fast, full):
+    """Return ``fast`` in fast mode and ``full`` in full mode: ``num_epochs = pick(fast=3, full=30)``."""
+    return fast if fast_mode() else full
+
+
+def in_colab() -> bool:
+    return "google.colab" in sys.modules
+
+
+def configure_threads(num_threads: int | None = None) -> int:
+    """Set torch's CPU thread count and return it.
+
+    Why: with two notebooks in parallel on 2 cores, torch's default (one thread per core each) made
+    training about 10x slower than one thread each, because the threads fight over cores. So fast mode
+    (CI, laptops running tests) uses 1 thread unless ``COURSE_THREADS`` says otherwise; full mode keeps
+    torch's default, which is right for a notebook that has the machine to itself.
+    """
+    import torch
+
+    env = os.environ.get("COURSE_THREADS")
+    if num_threads is None and env:
+        num_threads = int(env)
+    if num_threads is None and fast_mode():
+        num_threads = 1
+    if num_threads is not None:
+        torch.set_num_threads(max(1, num_threads))
+    return torch.get_num_threads()
+
+
+def get_device(verbose: bool = True):
+    """Best available device, cuda > mps > cpu, printed so a student knows what they got."""
+    import torch
+
+    if torch.cuda.is_available():
+        device = torch.device("cuda")
+        what = f"cuda ({torch.cuda.get_device_name(0)})"
+    elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        device = torch.device("mps")
+        what = "mps (Apple GPU)"
+    else:
+        device = torch.device("cpu")
+        what = f"cpu ({torch.get_num_threads()} torch threads)"
+    if verbose:
+        print(f"Using device: {what}")
+    return device
+
+
+def seed_everything(seed: int = 0, deterministic: bool = False) -> int:
+    """Seed Python, NumPy and torch (CPU and all GPUs). ``deterministic`` also asks torch for
+    deterministic kernels, which is slower on GPU and only needed to reproduce runs bit for bit."""
+    random.seed(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    try:
+        import numpy as np
+
+        np.random.seed(seed)
+    except ImportError:  # pragma: no cover - numpy is a hard dependency
+        pass
+    try:
+        import torch
+    except ImportError:  # pragma: no cover
+        return seed
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+    if deterministic:
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.backends.cudnn.benchmark = False
+    return seed
+
+
+def setup(seed: int = 0, verbose: bool = True):
+    """The usual first cell in one call: threads, seed, device. Returns ``(FAST, device)``."""
+    fast = fast_mode()
+    configure_threads()
+    seed_everything(seed)
+    if verbose:
+        print(f"Mode: {'FAST (COURSE_FAST=1)' if fast else 'FULL (COURSE_FAST=0)'}")
+    return fast, get_device(verbose)

@@ -1,0 +1,54 @@
+"""Stating and checking a notebook's target result.
+
+``report_target`` is the last word of every lecture: it prints the measured figure next to the
+target, raises ``AssertionError`` when the target is missed (so CI fails), and, when
+``COURSE_RESULTS_DIR`` is set, appends the figure to ``<dir>/<notebook>.jsonl`` so that RESULTS.md is
+built from measurements, never typed in.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+import os
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+_OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
+
+
+def report_target(name: str, value: float, op: str, threshold: float, notebook: str | None = None,
+                  unit: str = "") -> float:
+    """Assert ``value <op> threshold`` (e.g. ``report_target("test accuracy", acc, ">=", 0.95)``)."""
+    if op not in _OPS:
+        raise ValueError(f"op must be one of {sorted(_OPS)}, not {op!r}")
+    value = float(value)
+    ok = bool(_OPS[op](value, threshold))
+    from .runtime import fast_mode
+
+    mode = "fast" if fast_mode() else "full"
+    print(f"TARGET [{mode}] {name}: {value:.6g}{unit} (target {op} {threshold:g}{unit}) -> {'PASS' if ok else 'FAIL'}")
+    out_dir = os.environ.get("COURSE_RESULTS_DIR")
+    if out_dir:
+        nb = notebook or os.environ.get("COURSE_NOTEBOOK", "unknown")
+        record = {"notebook": nb, "name": name, "value": value, "op": op, "threshold": threshold,
+                  "mode": mode, "passed": ok, "unit": unit, "time": time.time()}
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        with open(Path(out_dir) / f"{nb}.jsonl", "a", encoding="utf-8") as f:
+            f.write(json.dumps(record) + "\n")
+    assert ok, f"Target missed: {name} = {value:.6g}, needed {op} {threshold:g}"
+    return value
+
+
+@contextmanager
+def timer(label: str = "elapsed", verbose: bool = True):
+    """``with cu.timer("training") as t: ...``; afterwards ``t["seconds"]`` holds the wall time."""
+    box = {"seconds": float("nan")}
+    start = time.perf_counter()
+    try:
+        yield box
+    finally:
+        box["seconds"] = time.perf_counter() - start
+        if verbose:
+            print(f"{label}: {box['seconds']:.2f} s")
