@@ -34,7 +34,12 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("submissions_dir", type=Path)
     g.add_argument("--out", type=Path, default=Path("grades"), help="where grades.csv and feedback/ go")
     g.add_argument("--jobs", type=int, default=None, help="parallel workers (default: number of cores)")
-    g.add_argument("--quiet", action="store_true", help="no per-submission progress lines")
+    g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.add_argument("--timeout", type=float, default=600, help="wall-clock limit per submission, seconds")
+    g.add_argument("--cell-timeout", type=float, default=120, help="wall-clock limit per cell, seconds")
+    g.add_argument("--memory", default="4G", help="memory limit per submission (e.g. 4G, 512M)")
+    g.add_argument("--unsafe-no-sandbox", action="store_true",
+                   help="run student code without isolation (only for trusted code, where root is not available)")
 
     d = sub.add_parser("demo", help="release everything and grade the sample submissions")
     d.add_argument("--out", type=Path, default=Path("build/demo"))
@@ -89,14 +94,27 @@ def cmd_release(args) -> int:
 
 
 def cmd_grade(args) -> int:
+    from .engine.batch import Limits
     from .grade import grade
     from .results import format_table
 
     course = _course()
-    rows = grade(course, args.assignment, args.submissions_dir, args.out, args.jobs, progress=not args.quiet)
+    limits = Limits(memory=_parse_size(args.memory), cell_timeout=min(args.cell_timeout, args.timeout),
+                    total_timeout=args.timeout)
+    rows = grade(course, args.assignment, args.submissions_dir, args.out, args.jobs, progress=not args.quiet,
+                 limits=limits, use_sandbox=not args.unsafe_no_sandbox)
     print(format_table(rows))
     print(f"\nWrote {args.out / 'grades.csv'} and {args.out / 'feedback'}/")
     return EXIT_OK if all(r.status == "graded" for r in rows) else EXIT_SOME_FAILED
+
+
+def _parse_size(text: str) -> int:
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    t = text.strip().upper().removesuffix("B").removesuffix("I")
+    try:
+        return int(float(t[:-1]) * units[t[-1]]) if t and t[-1] in units else int(t)
+    except ValueError:
+        raise CourseError(f"--memory {text!r} is not a size; use e.g. 4G or 512M") from None
 
 
 def cmd_demo(args) -> int:

@@ -2,9 +2,8 @@
 
 nbgrader's own ``generate_feedback`` renders the autograded notebook, hidden test code and all. We
 write our own page instead: one line per graded part with its points, whether it passed, and a
-message chosen so that nothing hidden leaks. For a test cell with hidden tests we show an error's
-text only when it is a self-check hint or appears literally in the visible part of the cell;
-otherwise the student reads "a hidden test failed" plus the cell's ``# hint:`` line.
+message chosen so that nothing hidden leaks (see :func:`error_message`), plus the cell's
+``# hint:`` line.
 """
 
 from __future__ import annotations
@@ -12,9 +11,19 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
-HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
-_SAFE_ERRORS = {"NotImplementedError", "CheckFailed"}
+_CHECKS_TEXT = None
+
+
+def _allowed_text(visible_text: str) -> str:
+    """Visible test code plus the fixed wording of course_utils.checks: what a message may contain."""
+    global _CHECKS_TEXT
+    if _CHECKS_TEXT is None:
+        import course_utils.checks as checks_module
+
+        _CHECKS_TEXT = Path(checks_module.__file__).read_text()
+    return visible_text + "\n" + _CHECKS_TEXT
 
 
 @dataclass
@@ -31,28 +40,46 @@ def hints(visible_source: str) -> list[str]:
     return [m.strip().rstrip(".") for m in re.findall(r"^#\s*hint:\s*(.+)$", visible_source, flags=re.M | re.I)]
 
 
-def error_of(cell) -> tuple[str, str] | None:
-    for out in cell.get("outputs", []):
-        if out.get("output_type") == "error":
-            return out.get("ename", "Error"), out.get("evalue", "")
-    return None
+def hint_text(visible_source: str) -> str:
+    """`` Hint: ...`` from the cell's ``# hint:`` lines, or an empty string."""
+    joined = "; ".join(hints(visible_source))
+    if not joined:
+        return ""
+    return f" Hint: {joined}" + ("" if joined[-1] in "?!" else ".")
 
 
-def test_message(source_text: str, visible_text: str, error: tuple[str, str] | None, passed: bool) -> str:
-    if passed:
-        return "All tests passed."
-    hint = "; ".join(hints(visible_text))
-    hint_txt = f" Hint: {hint}." if hint else ""
-    if error is None:
-        return "Tests did not pass." + hint_txt
-    ename, evalue = error
+def error_message(has_hidden: bool, visible_text: str, ename: str | None, evalue: str | None) -> str:
+    """What a student may read about an exception raised in a test cell.
+
+    The exception comes from the student's own process, so its text may have been written by the
+    student's code (for instance to smuggle out a hidden test's inputs). In a cell with hidden
+    tests we therefore show an exception's text only when every line of it is made of text that
+    stands in the visible part of the cell (the self-check hints); otherwise only its type.
+    """
+    ename, evalue = ename or "Error", evalue or ""
     if ename == "NotImplementedError":
         return "Not implemented yet (the function still raises NotImplementedError)."
-    has_hidden = HIDDEN_BEGIN in source_text
-    if not has_hidden or ename in _SAFE_ERRORS or (evalue and evalue in visible_text):
-        shown = f"{ename}: {evalue}" if evalue else ename
-        return f"{shown[:600]}{hint_txt}"
-    return f"A hidden test failed ({ename}).{hint_txt}"
+    if not has_hidden:
+        return f"{ename}: {evalue}"[:600] if evalue else ename
+    if evalue and _made_of_visible_text(evalue, visible_text):
+        return f"{ename}: {evalue}"[:600]
+    return f"A hidden test failed ({ename})."
+
+
+def _made_of_visible_text(message: str, visible_text: str) -> bool:
+    if not message:
+        return True
+    allowed = _allowed_text(visible_text)
+    for i, line in enumerate(message.splitlines()):
+        line = line.strip().lstrip("- ").strip()
+        if not line:
+            continue
+        header = re.fullmatch(r"([\w .]+): \d+ of \d+ checks failed:", line)
+        if i == 0 and header and header.group(1) in allowed:  # the suite's own first line
+            continue
+        if not all(p in allowed for p in line.split(": ") if p):
+            return False
+    return True
 
 
 PAGE = """<!DOCTYPE html>

@@ -44,6 +44,7 @@ _LAZY = {
     "random_windows": "text",
     "split_ids": "text",
     "unigram_entropy_bits": "text",
+    "record": "grading",
     "report_target": "targets",
     "timer": "targets",
 }

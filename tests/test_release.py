@@ -2,6 +2,7 @@
 
 import json
 import re
+
 import nbformat
 import pytest
 from helpers import ROOT, dlcourse, tree_digest

@@ -1,0 +1,323 @@
+"""Orchestration behind ``dlcourse grade``: reference run, parallel sandboxed runs, a journal.
+
+Every finished submission is appended to ``OUT/.journal/<assignment>.jsonl`` (flushed and
+fsynced) before the next is reported. A rerun reuses the journal entries whose submission and
+source digests still match, so a batch killed with ``kill -9`` finishes where it stopped, and
+rerunning a finished batch changes nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .. import feedback, results
+from ..course import Course
+from ..errors import CourseError
+from ..results import Row
+from ..submissions_io import Submission, discover
+from . import plan as planning
+from . import sandbox, verdict
+
+
+@dataclass
+class Limits:
+    memory: int = 4 << 30
+    cell_timeout: float = 120.0
+    total_timeout: float = 600.0
+    max_procs: int = 64
+    max_file: int = 64 << 20
+    disk: int = 256 << 20
+    output_bytes: int = 64 << 20
+
+
+def digest_folder(folder: Path | None) -> str:
+    h = hashlib.sha256()
+    if folder is not None and folder.is_dir():
+        for p in sorted(folder.rglob("*")):
+            if p.is_file():
+                h.update(str(p.relative_to(folder)).encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()[:32]
+
+
+class Zygote:
+    """The warm, sandboxed parent process (see ``zygote.py``) and the jobs folder it reads."""
+
+    def __init__(self, hide: list[Path], use_sandbox: bool):
+        self.dir = Path(tempfile.mkdtemp(prefix="dlcourse-jobs-"))
+        os.chmod(self.dir, 0o700)
+        self.use_sandbox = use_sandbox
+        keep = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix)}
+        keep |= {Path(p) for p in sys.path if p and Path(p).is_dir() and "site-packages" in p}
+        import course_utils
+
+        keep.add(Path(course_utils.__file__).parent)
+        config = {"jobs_dir": str(self.dir), "sandbox": use_sandbox,
+                  "hide": [str(p) for p in hide], "keep": [str(p) for p in keep]}
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        self.proc = subprocess.Popen([sys.executable, "-m", "autograder.engine.zygote", json.dumps(config)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+                                     stderr=subprocess.DEVNULL, cwd="/")
+        line = self.proc.stdout.readline().strip()
+        if line != "ready":
+            self.close()
+            raise CourseError("the grading sandbox failed to start (is this Linux with root, or a container?)")
+        self.counter = 0
+
+    def submit(self, cells: list[dict], files: dict[str, bytes], limits: Limits) -> str:
+        self.counter += 1
+        job_id = f"j{self.counter:06d}"
+        (self.dir / job_id).mkdir(mode=0o700)
+        job = {"cells": cells, "limits": asdict(limits), "uid": 70000 + self.counter % 20000,
+               "files": {n: base64.b64encode(b).decode() for n, b in files.items()},
+               "unsafe_workdir": str(self.dir / job_id / "work")}
+        (self.dir / job_id / "job.json").write_text(json.dumps(job))
+        self.proc.stdin.write(f"run {job_id}\n")
+        self.proc.stdin.flush()
+        return job_id
+
+    def wait_one(self) -> str:
+        while True:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise CourseError("the grading sandbox stopped unexpectedly")
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == "done":
+                return parts[1]
+
+    def events(self, job_id: str) -> verdict.RunLog:
+        path = self.dir / job_id / "events.jsonl"
+        lines = path.read_text(errors="replace").splitlines() if path.exists() else []
+        shutil.rmtree(self.dir / job_id, ignore_errors=True)
+        return verdict.parse_events(lines)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _load(path: Path) -> dict:
+    import nbformat
+
+    return nbformat.read(str(path), as_version=4)
+
+
+def _cells_for_job(p: planning.Plan) -> list[dict]:
+    return [{"label": c.label, "source": c.source, "kind": c.kind} for c in p.cells]
+
+
+def grade_batch(course: Course, assignment: str, submissions_dir: Path, out_dir: Path, jobs: int | None,
+                limits: Limits, progress: bool = True, use_sandbox: bool = True) -> list[Row]:
+    course.check_assignment(assignment)
+    notebooks = course.notebooks(assignment)
+    if len(notebooks) != 1:
+        raise CourseError(f"{assignment} has {len(notebooks)} notebooks; the grader handles one per assignment")
+    nb_name = notebooks[0].name
+    subs = discover(Path(submissions_dir), assignment, [nb_name])
+    if use_sandbox:
+        ok, why = sandbox.available()
+        if not ok:
+            raise CourseError(f"{why}. Refusing to run student code unsandboxed; pass --unsafe-no-sandbox "
+                              "only for submissions you trust.")
+    source_nb = _load(notebooks[0])
+    release_path = course.release / assignment / nb_name
+    if not release_path.exists():
+        raise CourseError(f"release/{assignment}/{nb_name} is missing: run `dlcourse release {assignment}` first.")
+    release_nb = _load(release_path)
+    data_files = {p.name: p.read_bytes() for p in (course.source / assignment).iterdir()
+                  if p.is_file() and p.suffix != ".ipynb"}
+    source_digest = digest_folder(course.source / assignment) + digest_folder(course.release / assignment)
+
+    out_dir = Path(out_dir)
+    journal_path = out_dir / ".journal" / f"{assignment}.jsonl"
+    done = _read_journal(journal_path, source_digest)
+    todo, rows_by_student = [], {}
+    for sub in subs:
+        if sub.problems:
+            rows_by_student[sub.student_id] = Row(sub.student_id, assignment, status="invalid",
+                                                  reason="; ".join(sub.problems + sub.notes))
+            continue
+        digest = digest_folder(sub.folder)
+        entry = done.get(sub.student_id)
+        if entry and entry["digest"] == digest:
+            rows_by_student[sub.student_id] = Row(**entry["row"])
+        else:
+            todo.append((sub, digest))
+
+    if todo:
+        hide = [course.root, Path(submissions_dir).resolve(), out_dir.resolve(), Path("/tmp"), Path("/var/tmp"),
+                Path("/dev/shm"), Path("/root"), Path("/home"), Path("/mnt"), Path("/media"), Path("/srv")]
+        zyg = Zygote(hide, use_sandbox)
+        try:
+            reference_plan = planning.reference_plan(source_nb, release_nb)
+            ref_log = _run_reference(zyg, reference_plan, data_files, limits)
+            jobs = max(1, jobs or os.cpu_count() or 1)
+            for sub, row, parts in _run_all(zyg, todo, nb_name, source_nb, release_nb, reference_plan, ref_log,
+                                            data_files, limits, jobs, progress):
+                rows_by_student[sub.student_id] = row
+                _write_feedback(out_dir, row, parts)
+                _append_journal(journal_path, {"student": sub.student_id, "digest": _digest_of(todo, sub),
+                                               "source": source_digest, "row": asdict(row)})
+        finally:
+            zyg.close()
+    rows = sorted(rows_by_student.values(), key=lambda r: r.student_id)
+    csv_path = out_dir / "grades.csv"
+    results.write_rows(csv_path, results.merge(results.read_rows(csv_path), rows))
+    return rows
+
+
+def _digest_of(todo, sub) -> str:
+    return next(d for s, d in todo if s is sub)
+
+
+def _run_reference(zyg: Zygote, reference_plan, data_files, limits) -> verdict.RunLog:
+    job = zyg.submit(_cells_for_job(reference_plan), data_files, limits)
+    zyg.wait_one()
+    log = zyg.events(job)
+    for item in reference_plan.items:
+        if item.kind != "test":
+            continue
+        end = log.cells_ended.get(item.grade_id)
+        if end is None or not end.get("ok"):
+            what = f"{end.get('ename')}: {end.get('evalue')}" if end else f"did not run ({log.reason})"
+            raise CourseError(f"The reference solution fails its own test cell {item.grade_id}: {what}")
+    return log
+
+
+def _run_all(zyg, todo, nb_name, source_nb, release_nb, reference_plan, ref_log, data_files, limits, jobs,
+             progress):
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(todo), desc="grading", unit="sub", disable=not progress or None, file=sys.stderr)
+    queue = list(todo)
+    in_flight: dict[str, tuple[Submission, planning.Plan, float]] = {}
+    try:
+        while queue or in_flight:
+            while queue and len(in_flight) < jobs:
+                sub, _ = queue.pop(0)
+                try:
+                    student_nb = _load(sub.folder / nb_name)
+                    p = planning.build_plan(source_nb, student_nb, release_nb)
+                except Exception as exc:  # unreadable after all: a row, never a stopped batch
+                    row = Row(sub.student_id, sub.folder.name, status="invalid",
+                              reason=f"{nb_name} could not be read: {type(exc).__name__}: {exc}")
+                    yield sub, row, []
+                    bar.update()
+                    continue
+                job = zyg.submit(_cells_for_job(p), data_files, limits)
+                in_flight[job] = (sub, p, time.perf_counter())
+            if not in_flight:
+                continue
+            job = zyg.wait_one()
+            sub, p, _ = in_flight.pop(job)
+            log = zyg.events(job)
+            row, parts = judge(sub, p, reference_plan, ref_log, log)
+            bar.update()
+            yield sub, row, parts
+    finally:
+        bar.close()
+
+
+def judge(sub: Submission, p: planning.Plan, reference_plan: planning.Plan, ref_log: verdict.RunLog,
+          log: verdict.RunLog) -> tuple[Row, list[feedback.Part]]:
+    assignment = sub.folder.name
+    row = Row(sub.student_id, assignment)
+    parts: list[feedback.Part] = []
+    reasons: list[str] = []
+    unverified = []
+    for item in p.items:
+        row.max_score += item.points
+        if item.kind == "written":
+            answered = item.student_text is not None and item.student_text.strip() != item.stub_text.strip()
+            if answered:
+                row.manual_pending += item.points
+                parts.append(feedback.Part(item.grade_id, "written", item.points, None, None, ""))
+            else:
+                parts.append(feedback.Part(item.grade_id, "written", item.points, 0.0, False, "No answer given."))
+            continue
+        row.auto_max_score += item.points
+        v = verdict.judge_test(item, ref_log, log, p.answer_sources)
+        row.auto_score += v.earned
+        if not v.verified:
+            unverified.append(item.grade_id)
+        if v.message_kind == "tampered":
+            reasons.append(f"{item.grade_id}: {v.detail}")
+        parts.append(feedback.Part(item.grade_id, "tests", item.points, v.earned, v.passed, _message(item, v)))
+    row.score = row.auto_score
+    row.auto_score = round(row.auto_score, 6)
+    row.score = round(row.score, 6)
+    if reasons:
+        row.status = "flagged"
+        reasons.insert(0, "runtime tampering detected, no points for the affected tests")
+    elif log.status == "timeout":
+        row.status = "timeout"
+        reasons.append(log.reason)
+    elif log.status == "crashed" or not log.finished:
+        row.status = "crashed"
+        reasons.append(log.reason if log.status == "crashed" else "the notebook stopped before its last cell")
+    if row.manual_pending:
+        reasons.append(f"{row.manual_pending:g} points of written answers need manual grading")
+    if unverified:
+        reasons.append(f"verdict from inside the notebook only (no recorded values): {', '.join(unverified)}")
+    reasons += sub.notes + p.notes
+    row.reason = "; ".join(reasons)
+    return row, parts
+
+
+def _message(item, v: verdict.CellVerdict) -> str:
+    if v.passed:
+        return "All tests passed."
+    hint_txt = feedback.hint_text(item.visible_source)
+    if v.message_kind == "error":
+        return feedback.error_message(item.has_hidden, item.visible_source, v.ename, v.evalue) + hint_txt
+    if v.message_kind == "mismatch":
+        return f"A hidden test failed: {v.detail}.{hint_txt}"
+    if v.message_kind == "static":
+        return f"{v.detail}.{hint_txt}"
+    if v.message_kind == "tampered":
+        return f"Not graded: {v.detail}."
+    return f"{v.detail}.{hint_txt}"
+
+
+def _write_feedback(out_dir: Path, row: Row, parts) -> None:
+    page = out_dir / "feedback" / row.student_id / f"{row.assignment}.html"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    tmp = page.with_suffix(".html.tmp")
+    tmp.write_text(feedback.render(row, parts), encoding="utf-8")
+    tmp.replace(page)
+
+
+def _read_journal(path: Path, source_digest: str) -> dict[str, dict]:
+    out = {}
+    if not path.exists():
+        return out
+    for line in path.read_text(errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue  # the half-written last line of a killed run
+        if isinstance(entry, dict) and entry.get("source") == source_digest and "row" in entry:
+            out[entry["student"]] = entry
+    return out
+
+
+def _append_journal(path: Path, entry: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(entry) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
