@@ -60,9 +60,8 @@ def snapshot() -> None:
 def _resolve(name: str):
     import numpy as np
 
-    roots = {"builtins": builtins, "sys": sys, "math": math, "json": json, "os": os, "np": np}
-    if name.startswith("torch."):
-        roots["torch"] = sys.modules.get("torch")
+    roots = {"builtins": builtins, "sys": sys, "math": math, "json": json, "os": os, "np": np,
+             "torch": sys.modules.get("torch"), "grading": sys.modules.get("course_utils.grading")}
     head, *rest = name.split(".")
     obj = roots.get(head)
     for part in rest:
@@ -70,8 +69,11 @@ def _resolve(name: str):
     return obj
 
 
-def tampered() -> list[str]:
+def tampered(namespace: dict | None = None, trusted_names: dict | None = None) -> list[str]:
     out = [name for name, original in _WATCHED.items() if _resolve(name) is not original]
+    for name, obj in (trusted_names or {}).items():  # e.g. `np` rebound to a fake module
+        if namespace.get(name) is not obj:
+            out.append(f"notebook name {name!r}")
     if sys.gettrace() is not None:
         out.append("sys.settrace")
     if sys.getprofile() is not None:
@@ -162,14 +164,18 @@ def run(cells: list[dict], out_fd: int) -> None:
         from course_utils import grading
 
         grading._sink = sink
+        _WATCHED["grading._sink"] = sink
+        _WATCHED["grading.record"] = grading.record
     except ImportError:
         pass
     namespace = {"__name__": "__main__", "__builtins__": builtins, "get_ipython": lambda: _Shell()}
+    trusted_names: dict[str, object] = {}  # names the instructor's cells bound, and to what
     for cell in cells:
         label, kind = cell["label"], cell["kind"]
         current["cell"] = label
         if kind == "test":
-            emit({"t": "tripwire", "cell": label, "tampered": tampered()})
+            emit({"t": "tripwire", "cell": label, "tampered": tampered(namespace, trusted_names)})
+        before = dict(namespace) if kind in ("setup", "test") else None
         emit({"t": "cell_start", "cell": label})
         ok, ename, evalue = True, None, None
         try:
@@ -182,6 +188,11 @@ def run(cells: list[dict], out_fd: int) -> None:
         except BaseException as exc:  # SystemExit and KeyboardInterrupt from student code included
             ok, ename, evalue = False, type(exc).__name__, str(exc)[:2000]
         emit({"t": "cell_end", "cell": label, "ok": ok, "ename": ename, "evalue": evalue})
+        if before is not None:  # remember what trusted cells bound (modules, helpers, test data)
+            for name, obj in namespace.items():
+                if (before.get(name) is not obj and not name.startswith("_")
+                        and (type(obj).__name__ == "module" or callable(obj))):
+                    trusted_names[name] = obj
         plt = sys.modules.get("matplotlib.pyplot")
         if plt is not None:
             try:
