@@ -28,6 +28,8 @@ from ..submissions_io import Submission, discover
 from . import plan as planning
 from . import sandbox, verdict
 
+SANDBOX_UIDS = range(70000, 90000)  # one fresh uid per run; nothing else on the machine uses these
+
 
 @dataclass
 class Limits:
@@ -77,7 +79,7 @@ class Zygote:
         self.counter += 1
         job_id = f"j{self.counter:06d}"
         (self.dir / job_id).mkdir(mode=0o700)
-        job = {"cells": cells, "limits": asdict(limits), "uid": 70000 + self.counter % 20000,
+        job = {"cells": cells, "limits": asdict(limits), "uid": SANDBOX_UIDS[self.counter % len(SANDBOX_UIDS)],
                "files": {n: base64.b64encode(b).decode() for n, b in files.items()},
                "unsafe_workdir": str(self.dir / job_id / "work")}
         (self.dir / job_id / "job.json").write_text(json.dumps(job))
@@ -146,9 +148,13 @@ def grade_batch(course: Course, assignment: str, submissions_dir: Path, out_dir:
     journal_path = out_dir / ".journal" / f"{assignment}.jsonl"
     done = _read_journal(journal_path, source_digest)
     todo, rows_by_student = [], {}
+    reference_plan = planning.reference_plan(source_nb, release_nb)
+    max_score = sum(i.points for i in reference_plan.items)
+    auto_max = sum(i.points for i in reference_plan.items if i.kind == "test")
     for sub in subs:
         if sub.problems:
-            rows_by_student[sub.student_id] = Row(sub.student_id, assignment, status="invalid",
+            rows_by_student[sub.student_id] = Row(sub.student_id, assignment, max_score=max_score,
+                                                  auto_max_score=auto_max, status="invalid",
                                                   reason="; ".join(sub.problems + sub.notes))
             continue
         digest = digest_folder(sub.folder)
@@ -161,9 +167,10 @@ def grade_batch(course: Course, assignment: str, submissions_dir: Path, out_dir:
     if todo:
         hide = [course.root, Path(submissions_dir).resolve(), out_dir.resolve(), Path("/tmp"), Path("/var/tmp"),
                 Path("/dev/shm"), Path("/root"), Path("/home"), Path("/mnt"), Path("/media"), Path("/srv")]
+        if use_sandbox:
+            sandbox.kill_stale(SANDBOX_UIDS)  # left over if an earlier grader was killed with -9
         zyg = Zygote(hide, use_sandbox)
         try:
-            reference_plan = planning.reference_plan(source_nb, release_nb)
             ref_log = _run_reference(zyg, reference_plan, data_files, limits)
             jobs = max(1, jobs or os.cpu_count() or 1)
             for sub, row, parts in _run_all(zyg, todo, nb_name, source_nb, release_nb, reference_plan, ref_log,
@@ -213,7 +220,9 @@ def _run_all(zyg, todo, nb_name, source_nb, release_nb, reference_plan, ref_log,
                     student_nb = _load(sub.folder / nb_name)
                     p = planning.build_plan(source_nb, student_nb, release_nb)
                 except Exception as exc:  # unreadable after all: a row, never a stopped batch
-                    row = Row(sub.student_id, sub.folder.name, status="invalid",
+                    row = Row(sub.student_id, sub.folder.name, max_score=sum(i.points for i in reference_plan.items),
+                              auto_max_score=sum(i.points for i in reference_plan.items if i.kind == "test"),
+                              status="invalid",
                               reason=f"{nb_name} could not be read: {type(exc).__name__}: {exc}")
                     yield sub, row, []
                     bar.update()

@@ -118,6 +118,25 @@ def vm_size_bytes() -> int:
     return 0
 
 
+def die_with_parent() -> None:
+    """Ask the kernel to SIGKILL this process when its parent dies (PR_SET_PDEATHSIG)."""
+    _libc.prctl(1, 9, 0, 0, 0)
+
+
+def kill_stale(uid_range: range) -> int:
+    """Kill leftover processes of sandbox uids (e.g. after the grader itself was killed)."""
+    killed = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            line = next(ln for ln in status.read_text().splitlines() if ln.startswith("Uid:"))
+            if int(line.split()[1]) in uid_range:
+                os.kill(int(status.parent.name), 9)
+                killed += 1
+        except (OSError, StopIteration, ValueError):
+            continue
+    return killed
+
+
 def drop_privileges(uid: int) -> None:
     os.setgroups([])
     os.setresgid(uid, uid, uid)

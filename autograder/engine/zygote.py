@@ -65,6 +65,7 @@ def _worker(job: dict, write_fd: int, sandboxed: bool) -> None:
                            int(limits["total_timeout"]) + 5)
         if sandboxed:
             sandbox.drop_privileges(job["uid"])
+        sandbox.die_with_parent()  # after the uid change, which clears it
         os.chdir(job["workdir"])
         os.environ.clear()
         os.environ.update(CHILD_ENV)
@@ -77,6 +78,7 @@ def _worker(job: dict, write_fd: int, sandboxed: bool) -> None:
 
 def _monitor(job_id: str, jobs_fd: int, sandboxed: bool) -> None:
     """Trusted supervisor of one run. Never returns."""
+    sandbox.die_with_parent()
     try:
         out = os.open(f"{job_id}/events.jsonl", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600, dir_fd=jobs_fd)
         with os.fdopen(os.open(f"{job_id}/job.json", os.O_RDONLY, dir_fd=jobs_fd)) as f:
@@ -192,6 +194,7 @@ def _exit_verdict(wstatus: int) -> tuple[str, str]:
 
 def main() -> None:
     config = json.loads(sys.argv[1])
+    sandbox.die_with_parent()
     os.environ.update(CHILD_ENV)
     sandboxed = config["sandbox"]
     jobs_fd = os.open(config["jobs_dir"], os.O_RDONLY | os.O_DIRECTORY)
