@@ -38,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--timeout", type=float, default=600, help="wall-clock limit per submission, seconds")
     g.add_argument("--cell-timeout", type=float, default=120, help="wall-clock limit per cell, seconds")
     g.add_argument("--memory", default="4G", help="memory limit per submission (e.g. 4G, 512M)")
+    g.add_argument("--feedback-details", action="store_true",
+                   help="show full error messages in feedback, hidden tests' included (off by default)")
     g.add_argument("--unsafe-no-sandbox", action="store_true",
                    help="run student code without isolation (only for trusted code, where root is not available)")
 
@@ -102,7 +104,7 @@ def cmd_grade(args) -> int:
     limits = Limits(memory=_parse_size(args.memory), cell_timeout=min(args.cell_timeout, args.timeout),
                     total_timeout=args.timeout)
     rows = grade(course, args.assignment, args.submissions_dir, args.out, args.jobs, progress=not args.quiet,
-                 limits=limits, use_sandbox=not args.unsafe_no_sandbox)
+                 limits=limits, use_sandbox=not args.unsafe_no_sandbox, show_details=args.feedback_details)
     print(format_table(rows))
     print(f"\nWrote {args.out / 'grades.csv'} and {args.out / 'feedback'}/")
     return EXIT_OK if all(r.status == "graded" for r in rows) else EXIT_SOME_FAILED

@@ -123,7 +123,10 @@ def _cells_for_job(p: planning.Plan) -> list[dict]:
 
 
 def grade_batch(course: Course, assignment: str, submissions_dir: Path, out_dir: Path, jobs: int | None,
-                limits: Limits, progress: bool = True, use_sandbox: bool = True) -> list[Row]:
+                limits: Limits, progress: bool = True, use_sandbox: bool = True,
+                show_details: bool = False) -> list[Row]:
+    """Grade every submission of ``assignment``; ``show_details`` puts full error messages, even
+    from hidden tests, into the feedback (an instructor's opt-in)."""
     course.check_assignment(assignment)
     notebooks = course.notebooks(assignment)
     if len(notebooks) != 1:
@@ -174,7 +177,7 @@ def grade_batch(course: Course, assignment: str, submissions_dir: Path, out_dir:
             ref_log = _run_reference(zyg, reference_plan, data_files, limits)
             jobs = max(1, jobs or os.cpu_count() or 1)
             for sub, row, parts in _run_all(zyg, todo, nb_name, source_nb, release_nb, reference_plan, ref_log,
-                                            data_files, limits, jobs, progress):
+                                            data_files, limits, jobs, progress, show_details):
                 rows_by_student[sub.student_id] = row
                 _write_feedback(out_dir, row, parts)
                 _append_journal(journal_path, {"student": sub.student_id, "digest": _digest_of(todo, sub),
@@ -206,7 +209,7 @@ def _run_reference(zyg: Zygote, reference_plan, data_files, limits) -> verdict.R
 
 
 def _run_all(zyg, todo, nb_name, source_nb, release_nb, reference_plan, ref_log, data_files, limits, jobs,
-             progress):
+             progress, show_details):
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(todo), desc="grading", unit="sub", disable=not progress or None, file=sys.stderr)
@@ -234,7 +237,7 @@ def _run_all(zyg, todo, nb_name, source_nb, release_nb, reference_plan, ref_log,
             job = zyg.wait_one()
             sub, p, _ = in_flight.pop(job)
             log = zyg.events(job)
-            row, parts = judge(sub, p, reference_plan, ref_log, log)
+            row, parts = judge(sub, p, reference_plan, ref_log, log, show_details)
             bar.update()
             yield sub, row, parts
     finally:
@@ -242,7 +245,7 @@ def _run_all(zyg, todo, nb_name, source_nb, release_nb, reference_plan, ref_log,
 
 
 def judge(sub: Submission, p: planning.Plan, reference_plan: planning.Plan, ref_log: verdict.RunLog,
-          log: verdict.RunLog) -> tuple[Row, list[feedback.Part]]:
+          log: verdict.RunLog, show_details: bool = False) -> tuple[Row, list[feedback.Part]]:
     assignment = sub.folder.name
     row = Row(sub.student_id, assignment)
     parts: list[feedback.Part] = []
@@ -265,7 +268,8 @@ def judge(sub: Submission, p: planning.Plan, reference_plan: planning.Plan, ref_
             unverified.append(item.grade_id)
         if v.message_kind == "tampered":
             reasons.append(f"{item.grade_id}: {v.detail}")
-        parts.append(feedback.Part(item.grade_id, "tests", item.points, v.earned, v.passed, _message(item, v)))
+        parts.append(feedback.Part(item.grade_id, "tests", item.points, v.earned, v.passed,
+                                   _message(item, v, show_details)))
     row.score = row.auto_score
     row.auto_score = round(row.auto_score, 6)
     row.score = round(row.score, 6)
@@ -287,12 +291,13 @@ def judge(sub: Submission, p: planning.Plan, reference_plan: planning.Plan, ref_
     return row, parts
 
 
-def _message(item, v: verdict.CellVerdict) -> str:
-    if v.passed:
+def _message(item, v: verdict.CellVerdict, show_details: bool = False) -> str:
+    if v.passed and v.earned >= item.points:
         return "All tests passed."
     hint_txt = feedback.hint_text(item.visible_source)
     if v.message_kind == "error":
-        return feedback.error_message(item.has_hidden, item.visible_source, v.ename, v.evalue) + hint_txt
+        has_hidden = item.has_hidden and not show_details
+        return feedback.error_message(has_hidden, item.visible_source, v.ename, v.evalue) + hint_txt
     if v.message_kind == "mismatch":
         return f"A hidden test failed: {v.detail}.{hint_txt}"
     if v.message_kind == "static":
