@@ -14,6 +14,8 @@ export COURSE_FAST ?= 1
 export TQDM_DISABLE ?= 1
 export MPLBACKEND ?= Agg
 export PYTHONHASHSEED ?= 0
+# Every cu.report_target(...) call appends its measured figure here; `make results` builds RESULTS.md.
+export COURSE_RESULTS_DIR ?= $(CURDIR)/build/results
 
 .PHONY: env demo test lint notebooks unit release strip results clean help
 
@@ -21,6 +23,7 @@ help:
 	@echo "make demo   - release all assignments, autograde autograder/submissions, write $(OUT)/grades.csv"
 	@echo "make test   - lint, unit tests, and every notebook (lectures + assignment solutions) in fast mode"
 	@echo "make env    - create $(VENV) (done automatically by demo and test)"
+	@echo "make results - write RESULTS.md from the figures the last 'make test' measured"
 	@echo "make release / strip / clean"
 
 $(STAMP): pyproject.toml constraints/ci.txt
@@ -45,8 +48,12 @@ notebooks: env
 		-n $(JOBS) --dist loadscope
 
 test: env lint
+	rm -rf $(COURSE_RESULTS_DIR)
 	$(PY) -m pytest tests notebooks source --nbval-lax --nbval-sanitize-with tests/sanitize.cfg \
 		-n $(JOBS) --dist loadscope
+
+results:
+	$(PY) tools/results_table.py
 
 release: env
 	$(VENV)/bin/dlcourse release all

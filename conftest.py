@@ -45,3 +45,12 @@ def pytest_terminal_summary(terminalreporter):
     tr.write_line(f"{sum(_times.values()):7.1f} s  total over {len(_times)} notebooks (budget {BUDGET_S:g} s each)")
     for nb, t in _over_budget().items():
         tr.write_line(f"FAILED budget: {nb} took {t:.1f} s > {BUDGET_S:g} s", red=True)
+    results = Path(os.environ.get("COURSE_RESULTS_DIR", "")) if os.environ.get("COURSE_RESULTS_DIR") else None
+    if results and results.is_dir():
+        tr.section("notebook targets (measured by cu.report_target)")
+        for path in sorted(results.glob("*.jsonl")):
+            for line in path.read_text().splitlines():
+                r = json.loads(line)
+                verdict = "PASS" if r["passed"] else "FAIL"
+                tr.write_line(f"{verdict}  {r['notebook']}: {r['name']} = {r['value']:.4g} "
+                              f"(target {r['op']} {r['threshold']:g}, {r['mode']} mode)")

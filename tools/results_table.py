@@ -1,0 +1,83 @@
+"""Write RESULTS.md from what the notebooks measured.
+
+    python tools/results_table.py [--results build/results] [--times build/notebook-times.json]
+
+`make test` runs every notebook with COURSE_RESULTS_DIR=build/results, where each
+`cu.report_target(...)` call appends its figure, and the test run saves per-notebook wall times to
+build/notebook-times.json. This script turns both into the fast-mode columns of RESULTS.md. Full-mode
+figures come from `full-mode.json` beside RESULTS.md (measured on a GPU: figure, hardware, date);
+a notebook without one says "not yet run". Nothing here is typed in by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _records(folder: Path) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for path in sorted(folder.glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            rec = json.loads(line)
+            out.setdefault(rec["notebook"], []).append(rec)
+    return out
+
+
+def _fmt(rec: dict) -> str:
+    return f"{rec['name']}: {rec['value']:.4g}{rec.get('unit', '')} ({rec['op']} {rec['threshold']:g})"
+
+
+def build(results: Path, times_file: Path, full_file: Path) -> str:
+    records = _records(results)
+    times = json.loads(times_file.read_text()) if times_file.exists() else {}
+    full = json.loads(full_file.read_text()) if full_file.exists() else {}
+    lines = [
+        "# Results",
+        "",
+        "Every figure below was measured by the notebooks themselves (`cu.report_target`), not typed in.",
+        f"Fast mode: CPU, offline, {platform.machine()} with 2 cores, COURSE_FAST=1, measured by `make test` "
+        f"on {date.today().isoformat()} (regenerate with `make results`). Time is the notebook's wall time under "
+        "`pytest -n 2`, with another notebook running beside it.",
+        "",
+        "| notebook | fast-mode target (measured) | time | full mode (GPU) |",
+        "|---|---|---|---|",
+    ]
+    notebooks = sorted({p.stem for p in (ROOT / "notebooks").glob("*.ipynb")} | set(records))
+    for nb in notebooks:
+        recs = [r for r in records.get(nb, []) if r["mode"] == "fast"]
+        latest = {r["name"]: r for r in recs}  # the last run of each target
+        fast = "<br>".join(("PASS " if r["passed"] else "FAIL ") + _fmt(r) for r in latest.values()) or "not measured"
+        t = times.get(f"notebooks/{nb}.ipynb")
+        full_entry = full.get(nb)
+        full_txt = (f"{full_entry['figure']} ({full_entry['hardware']}, {full_entry['date']})"
+                    if full_entry else "not yet run")
+        lines.append(f"| `{nb}` | {fast} | {f'{t:.0f} s' if t else '-'} | {full_txt} |")
+    total = sum(v for k, v in times.items())
+    if times:
+        lines += ["", f"All {len(times)} notebooks (lectures and assignment solutions): {total:.0f} s of notebook "
+                  "wall time in one `make test` run (two at a time)."]
+    lines += ["", "Assignment solutions (`source/`) run in the same test run; their per-notebook times:", ""]
+    for k, v in sorted(times.items()):
+        if k.startswith("source/"):
+            lines.append(f"- `{k}`: {v:.0f} s")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--results", type=Path, default=ROOT / "build" / "results")
+    ap.add_argument("--times", type=Path, default=ROOT / "build" / "notebook-times.json")
+    ap.add_argument("--out", type=Path, default=ROOT / "RESULTS.md")
+    args = ap.parse_args()
+    args.out.write_text(build(args.results, args.times, ROOT / "full-mode.json"))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
