@@ -59,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("dlcourse: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `dlcourse grade ... | head`
+        sys.stderr.close()
+        return EXIT_OK
 
 
 def _course():

@@ -24,7 +24,7 @@ def read_csv(path):
 def batch(tmp_path_factory):
     """One batch with the three samples plus broken submissions, graded once for all tests here."""
     subs = tmp_path_factory.mktemp("submissions")
-    for name in ("perfect", "untouched", "partial"):
+    for name in ("perfect", "untouched", "partial", "alternative"):
         shutil.copytree(SAMPLES / name, subs / name)
     (subs / "corrupt" / "hw0").mkdir(parents=True)
     good = (SAMPLES / "perfect" / "hw0" / "hw0.ipynb").read_text()
@@ -47,7 +47,8 @@ def test_sample_scores_are_exact(batch):
     assert "manual grading" in perfect["reason"]
     assert float(untouched["score"]) == 0 and float(untouched["manual_pending"]) == 0
     assert float(partial["auto_score"]) == PARTIAL_POINTS
-    assert all(rows[s]["status"] == "graded" for s in ("perfect", "untouched", "partial"))
+    assert float(rows["alternative"]["auto_score"]) == AUTO_MAX  # correct, written differently from the reference
+    assert all(rows[s]["status"] == "graded" for s in ("perfect", "untouched", "partial", "alternative"))
 
 
 def test_broken_submissions_get_a_row_and_a_reason(batch):

@@ -55,7 +55,7 @@ def test_demo_leaves_the_repository_as_it_found_it(tmp_path):
     result = dlcourse("demo", "--out", tmp_path / "demo", "--jobs", "2")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Grade report" in result.stdout
-    for student in ("perfect", "untouched", "partial"):
+    for student in ("perfect", "untouched", "partial", "alternative"):
         assert re.search(rf"^{student}\s+hw0\s", result.stdout, flags=re.M)
     assert (tmp_path / "demo" / "grades.csv").exists()
     # Releasing an in-sync course rewrites identical files, and nothing else appears (no gradebook).
