@@ -3,6 +3,7 @@
     dlcourse release ASSIGNMENT|all [--check]
     dlcourse grade ASSIGNMENT SUBMISSIONS_DIR [--out DIR] [--jobs N]
     dlcourse demo [--out DIR] [--jobs N]
+    dlcourse badges
 
 Exit status: 0 all good; 1 finished, but some submissions could not be graded (each still has a
 row saying why); 2 bad input (unknown assignment, missing or empty folder...); 130 interrupted.
@@ -43,6 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--unsafe-no-sandbox", action="store_true",
                    help="run student code without isolation (only for trusted code, where root is not available)")
 
+    sub.add_parser("badges", help="point Colab badges and install lines at [tool.dlcourse] in pyproject.toml")
+
     d = sub.add_parser("demo", help="release everything and grade the sample submissions")
     d.add_argument("--out", type=Path, default=Path("build/demo"))
     d.add_argument("--jobs", type=int, default=None)
@@ -52,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"release": cmd_release, "grade": cmd_grade, "demo": cmd_demo}[args.command](args)
+        return {"release": cmd_release, "grade": cmd_grade, "demo": cmd_demo, "badges": cmd_badges}[args.command](args)
     except CourseError as exc:
         print(f"dlcourse: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -111,6 +114,19 @@ def cmd_grade(args) -> int:
     print(format_table(rows))
     print(f"\nWrote {args.out / 'grades.csv'} and {args.out / 'feedback'}/")
     return EXIT_OK if all(r.status == "graded" for r in rows) else EXIT_SOME_FAILED
+
+
+def cmd_badges(args) -> int:
+    from .badges import update
+
+    course = _course()
+    changed = update(course)
+    for path in changed:
+        print(f"updated {path.relative_to(course.root)}")
+    if any(p.is_relative_to(course.source) for p in changed):
+        print("source/ changed: run `dlcourse release all` to regenerate release/")
+    print(f"{len(changed)} notebook(s) changed.")
+    return EXIT_OK
 
 
 def _parse_size(text: str) -> int:

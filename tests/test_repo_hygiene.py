@@ -77,3 +77,16 @@ def test_colab_install_is_pinned_to_one_tag():
     for path in LECTURES + sorted((ROOT / "source").glob("*/*.ipynb")):
         pins |= set(re.findall(r"git\+https://github\.com/[^@\"]+@([\w.\-]+)", path.read_text()))
     assert len(pins) <= 1, f"notebooks install different course_utils versions: {pins}"
+
+
+def test_badges_and_install_lines_are_up_to_date(tmp_path):
+    """`dlcourse badges` would change nothing: every badge and install line follows pyproject.toml."""
+    import shutil
+
+    from autograder.badges import update
+    from autograder.course import Course
+
+    for name in ("notebooks", "source", "pyproject.toml"):
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
+    assert update(Course(tmp_path)) == []
