@@ -8,6 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 JOBS ?= 2
 OUT ?= build/demo
+NOTEBOOK_DIRS := $(wildcard notebooks source)
 
 # Fast, offline, quiet notebooks everywhere make runs them (the notebooks read these).
 export COURSE_FAST ?= 1
@@ -44,12 +45,12 @@ unit: env
 	$(PY) -m pytest tests -n $(JOBS)
 
 notebooks: env
-	$(PY) -m pytest notebooks source --nbval-lax --nbval-sanitize-with tests/sanitize.cfg \
+	$(PY) -m pytest $(NOTEBOOK_DIRS) --nbval-lax --nbval-sanitize-with tests/sanitize.cfg \
 		-n $(JOBS) --dist loadscope
 
 test: env lint
 	rm -rf $(COURSE_RESULTS_DIR)
-	$(PY) -m pytest tests notebooks source --nbval-lax --nbval-sanitize-with tests/sanitize.cfg \
+	$(PY) -m pytest tests $(NOTEBOOK_DIRS) --nbval-lax --nbval-sanitize-with tests/sanitize.cfg \
 		-n $(JOBS) --dist loadscope
 
 results:
