@@ -82,7 +82,7 @@ def get_device(verbose: bool = True):
     return device
 
 
-def seed_everything(seed: int = 0, deterministic: bool = False) -> int:
+def seed_everything(seed: int = 0, deterministic: bool = False) -> None:
     """Seed Python, NumPy and torch (CPU and all GPUs). ``deterministic`` also asks torch for
     deterministic kernels, which is slower on GPU and only needed to reproduce runs bit for bit."""
     random.seed(seed)
@@ -96,14 +96,13 @@ def seed_everything(seed: int = 0, deterministic: bool = False) -> int:
     try:
         import torch
     except ImportError:  # pragma: no cover
-        return seed
+        return
     torch.manual_seed(seed)
     if torch.cuda.is_available():
         torch.cuda.manual_seed_all(seed)
     if deterministic:
         torch.use_deterministic_algorithms(True, warn_only=True)
         torch.backends.cudnn.benchmark = False
-    return seed
 
 
 def setup(seed: int = 0, verbose: bool = True):

@@ -88,5 +88,6 @@ def test_badges_and_install_lines_are_up_to_date(tmp_path):
 
     for name in ("notebooks", "source", "pyproject.toml"):
         src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
+        if src.exists():
+            (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
     assert update(Course(tmp_path)) == []

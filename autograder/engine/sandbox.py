@@ -123,17 +123,40 @@ def die_with_parent() -> None:
     _libc.prctl(1, 9, 0, 0, 0)
 
 
+def _status(pid: str) -> dict[str, str]:
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        out[key] = value.strip()
+    return out
+
+
 def kill_stale(uid_range: range) -> int:
-    """Kill leftover processes of sandbox uids (e.g. after the grader itself was killed)."""
+    """Kill sandbox runs whose supervisor is gone (e.g. after the grader was killed with -9).
+
+    A live run's worker is the child of a monitor forked from a zygote; its own children share its
+    uid. So a sandbox-uid process whose parent is neither a zygote process nor another sandbox-uid
+    process is orphaned; killing it (the PID 1 of its namespace) ends everything it started. Runs of
+    other graders working at the same time are left alone.
+    """
     killed = 0
-    for status in Path("/proc").glob("[0-9]*/status"):
+    for proc in Path("/proc").glob("[0-9]*"):
         try:
-            line = next(ln for ln in status.read_text().splitlines() if ln.startswith("Uid:"))
-            if int(line.split()[1]) in uid_range:
-                os.kill(int(status.parent.name), 9)
-                killed += 1
-        except (OSError, StopIteration, ValueError):
+            status = _status(proc.name)
+            if int(status["Uid"].split()[0]) not in uid_range:
+                continue
+            parent = status["PPid"]
+            parent_uid = int(_status(parent)["Uid"].split()[0])
+            cmdline = Path(f"/proc/{parent}/cmdline").read_bytes()
+        except (OSError, KeyError, ValueError):
             continue
+        if parent_uid in uid_range or b"autograder.engine.zygote" in cmdline:
+            continue
+        try:
+            os.kill(int(proc.name), 9)
+            killed += 1
+        except OSError:
+            pass
     return killed
 
 
