@@ -14,9 +14,11 @@ import json
 import linecache
 import math
 import os
+import re
 import sys
 
-MAX_EVENT_BYTES = 8 << 20  # one record larger than this is replaced by a marker
+MAX_EVENT_BYTES = 8 << 20
+_IPYTHON_SYNTAX = re.compile(r"^\s*[%!]|\?\s*$|=\s*!", re.M)  # one record larger than this is replaced by a marker
 
 # Things student code must not replace, captured in the zygote before any student code exists.
 _WATCHED: dict[str, object] = {}
@@ -132,6 +134,8 @@ class _Shell:
 
 
 def _transform(source: str) -> str:
+    if not _IPYTHON_SYNTAX.search(source):
+        return source  # plain Python: skip IPython's (slow) transformer
     try:
         from IPython.core.inputtransformer2 import TransformerManager
 
