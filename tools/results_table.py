@@ -66,6 +66,13 @@ def build(results: Path, times_file: Path, full_file: Path) -> str:
     for k, v in sorted(times.items()):
         if k.startswith("source/"):
             lines.append(f"- `{k}`: {v:.0f} s")
+    bench = ROOT / "build" / "grading-benchmark.txt"
+    lines += ["", "## Grading throughput", ""]
+    if bench.exists():
+        lines += ["`benchmarks/grading_throughput.py` (stock `nbgrader autograde` and `dlcourse grade` side by side, "
+                  "one run):", "", "```", bench.read_text().rstrip(), "```"]
+    else:
+        lines.append("Run `.venv/bin/python benchmarks/grading_throughput.py` to measure.")
     return "\n".join(lines) + "\n"
 
 
