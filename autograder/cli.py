@@ -1,7 +1,8 @@
 """``dlcourse``: the instructor's command line.
 
     dlcourse release ASSIGNMENT|all [--check]
-    dlcourse grade ASSIGNMENT SUBMISSIONS_DIR [--out DIR] [--jobs N]
+    dlcourse grade ASSIGNMENT SUBMISSIONS_DIR [--out DIR] [--jobs N] [--slurm --shards N]
+    dlcourse run-notebooks [NOTEBOOK ...] [--out DIR] [--fast] [--slurm]
     dlcourse demo [--out DIR] [--jobs N]
     dlcourse badges
 
@@ -44,6 +45,21 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--unsafe-no-sandbox", action="store_true",
                    help="run student code without isolation (only for trusted code, where root is not available)")
 
+    g.add_argument("--slurm", action="store_true", help="grade in shards, one Slurm array task each, then merge")
+    g.add_argument("--shards", type=int, default=4, help="with --slurm: number of array tasks (default 4)")
+    g.add_argument("--shard", type=_shard, default=None, help=argparse.SUPPRESS)  # i/n: one task's share
+    _add_slurm_args(g)
+
+    n = sub.add_parser("run-notebooks", help="execute lecture notebooks (full mode by default) and collect results")
+    n.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook in notebooks/")
+    n.add_argument("--out", type=Path, default=Path("build/notebook-runs"))
+    n.add_argument("--fast", action="store_true", help="fast mode (COURSE_FAST=1) instead of full mode")
+    n.add_argument("--cell-timeout", type=float, default=1800)
+    n.add_argument("--update-results", action="store_true",
+                   help="merge passing full-mode figures into full-mode.json (RESULTS.md's full-mode column)")
+    n.add_argument("--slurm", action="store_true", help="one Slurm array task per notebook")
+    _add_slurm_args(n)
+
     sub.add_parser("badges", help="point Colab badges and install lines at [tool.dlcourse] in pyproject.toml")
 
     d = sub.add_parser("demo", help="release everything and grade the sample submissions")
@@ -52,10 +68,39 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _shard(text: str) -> tuple[int, int]:
+    try:
+        i, n = (int(v) for v in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--shard {text!r}: expected INDEX/COUNT, e.g. 0/4") from None
+    if not 0 <= i < n:
+        raise argparse.ArgumentTypeError(f"--shard {text!r}: need 0 <= INDEX < COUNT")
+    return i, n
+
+
+def _add_slurm_args(p) -> None:
+    s = p.add_argument_group("Slurm (defaults: [tool.dlcourse.slurm] in pyproject.toml; '' drops a setting)")
+    for flag, what in (("--partition", "partition"), ("--account", "account to charge (-A)"),
+                       ("--time", "time limit per task, e.g. 01:00:00"), ("--gres", "e.g. gpu:a100:1"),
+                       ("--mem", "memory per task, e.g. 16G"), ("--conda-env", "conda environment to activate")):
+        s.add_argument(flag, default=None, help=what)
+    s.add_argument("--cpus-per-task", type=int, default=None)
+    s.add_argument("--sbatch-arg", action="append", default=None, dest="extra",
+                   help="another #SBATCH argument (repeatable), e.g. --sbatch-arg=--qos=short")
+
+
+def _slurm_options(course, args, kind: str):
+    from .slurm import load_options
+
+    keys = ("partition", "account", "time", "gres", "mem", "conda_env", "cpus_per_task", "extra")
+    return load_options(course.root, kind, {k: getattr(args, k) for k in keys})
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"release": cmd_release, "grade": cmd_grade, "demo": cmd_demo, "badges": cmd_badges}[args.command](args)
+        return {"release": cmd_release, "grade": cmd_grade, "demo": cmd_demo, "badges": cmd_badges,
+                "run-notebooks": cmd_run_notebooks}[args.command](args)
     except CourseError as exc:
         print(f"dlcourse: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -109,11 +154,48 @@ def cmd_grade(args) -> int:
     course = _course()
     limits = Limits(memory=_parse_size(args.memory), cell_timeout=min(args.cell_timeout, args.timeout),
                     total_timeout=args.timeout)
-    rows = grade(course, args.assignment, args.submissions_dir, args.out, args.jobs, progress=not args.quiet,
-                 limits=limits, use_sandbox=not args.unsafe_no_sandbox, show_details=args.feedback_details)
+    if args.slurm:
+        from .slurm import grade_sharded
+
+        passthrough = ["--timeout", str(args.timeout), "--cell-timeout", str(args.cell_timeout),
+                       "--memory", args.memory]
+        passthrough += ["--feedback-details"] * args.feedback_details + ["--unsafe-no-sandbox"] * args.unsafe_no_sandbox
+        rows = grade_sharded(course, args.assignment, args.submissions_dir, args.out, args.shards,
+                             _slurm_options(course, args, "grade"), passthrough, progress=not args.quiet)
+    else:
+        rows = grade(course, args.assignment, args.submissions_dir, args.out, args.jobs, progress=not args.quiet,
+                     limits=limits, use_sandbox=not args.unsafe_no_sandbox, show_details=args.feedback_details,
+                     shard=args.shard)
     print(format_table(rows))
     print(f"\nWrote {args.out / 'grades.csv'} and {args.out / 'feedback'}/")
     return EXIT_OK if all(r.status == "graded" for r in rows) else EXIT_SOME_FAILED
+
+
+def cmd_run_notebooks(args) -> int:
+    from .notebook_runner import collect, execute
+
+    course = _course()
+    notebooks = args.notebooks or sorted((course.root / "notebooks").glob("*.ipynb"))
+    missing = [str(p) for p in notebooks if not p.is_file()]
+    if missing:
+        raise CourseError(f"Notebook(s) not found: {', '.join(missing)}")
+    if not notebooks:
+        raise CourseError(f"No notebooks to run in {course.root / 'notebooks'}.")
+    out = args.out.resolve()
+    if args.slurm:
+        from .slurm import run_notebooks_slurm
+
+        run_notebooks_slurm(course, list(notebooks), out, args.fast, _slurm_options(course, args, "notebooks"),
+                            args.cell_timeout)
+    else:
+        for nb in notebooks:
+            st = execute(nb.resolve(), out, args.fast, args.cell_timeout)
+            print(f"{st['notebook']}: {st['status']} in {st['seconds']} s" + (f" ({st['error']})" * bool(st["error"])))
+    print(collect(out, course.root / "full-mode.json" if args.update_results else None))
+    print(f"Wrote {out / 'RESULTS.md'} (executed notebooks and figures beside it)")
+    statuses = [out / f"{nb.stem}.json" for nb in notebooks]
+    ok = all(p.exists() and '"status": "ok"' in p.read_text() for p in statuses)
+    return EXIT_OK if ok else EXIT_SOME_FAILED
 
 
 def cmd_badges(args) -> int:

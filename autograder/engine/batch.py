@@ -124,15 +124,19 @@ def _cells_for_job(p: planning.Plan) -> list[dict]:
 
 def grade_batch(course: Course, assignment: str, submissions_dir: Path, out_dir: Path, jobs: int | None,
                 limits: Limits, progress: bool = True, use_sandbox: bool = True,
-                show_details: bool = False) -> list[Row]:
+                show_details: bool = False, shard: tuple[int, int] | None = None) -> list[Row]:
     """Grade every submission of ``assignment``; ``show_details`` puts full error messages, even
-    from hidden tests, into the feedback (an instructor's opt-in)."""
+    from hidden tests, into the feedback (an instructor's opt-in). ``shard=(i, n)`` grades only the
+    students whose position in the sorted list is i modulo n (one task of a Slurm array)."""
     course.check_assignment(assignment)
     notebooks = course.notebooks(assignment)
     if len(notebooks) != 1:
         raise CourseError(f"{assignment} has {len(notebooks)} notebooks; the grader handles one per assignment")
     nb_name = notebooks[0].name
     subs = discover(Path(submissions_dir), assignment, [nb_name])
+    if shard is not None:
+        index, count = shard
+        subs = [s for k, s in enumerate(subs) if k % count == index]
     if use_sandbox:
         ok, why = sandbox.available()
         if not ok:

@@ -1,0 +1,75 @@
+"""Hidden tests that tell right from wrong: for every assignment with tests/variants/hwN.py, the
+reference scores full marks, the untouched release 0, every plausible wrong implementation loses
+points and every correct one written differently from the reference gets them all. One sandboxed
+batch per assignment grades them all through `dlcourse grade`."""
+
+import csv
+
+import pytest
+from helpers import dlcourse
+from variants import answer_cells, assignments_with_variants, build_submissions, load, written_cells
+
+from autograder.engine import sandbox
+
+ASSIGNMENTS = assignments_with_variants()
+MIN_WRONG, MIN_RIGHT = 3, 1
+
+
+@pytest.fixture(scope="module", params=ASSIGNMENTS)
+def graded(request, tmp_path_factory):
+    assignment = request.param
+    if not sandbox.available()[0]:
+        pytest.skip(sandbox.available()[1])
+    subs = tmp_path_factory.mktemp(f"{assignment}-variants")
+    out = tmp_path_factory.mktemp(f"{assignment}-out")
+    manifest = build_submissions(assignment, subs)
+    result = dlcourse("grade", assignment, subs, "--out", out, "--jobs", "2", "--quiet")
+    assert result.returncode in (0, 1), result.stderr  # 1: some rows are not "graded" (a crashing variant)
+    with open(out / "grades.csv", newline="") as f:
+        rows = {r["student_id"]: r for r in csv.DictReader(f)}
+    assert set(rows) == set(manifest), "every submission gets a row"
+    return assignment, manifest, rows
+
+
+def _describe(manifest, rows, sids):
+    return "\n".join(f"  {manifest[s]['cell']}: {manifest[s]['label']!r} scored {rows[s]['auto_score']}/"
+                     f"{rows[s]['auto_max_score']} ({rows[s]['status']}; {rows[s]['reason']})" for s in sids)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_graded_cell_has_enough_variants(assignment):
+    variants = load(assignment)
+    cells = answer_cells(assignment)
+    assert set(variants) <= set(cells), f"variants for unknown cells: {set(variants) - set(cells)}"
+    thin = {gid: (len(variants.get(gid, {}).get("wrong", {})), len(variants.get(gid, {}).get("right", {})))
+            for gid in cells}
+    thin = {gid: n for gid, n in thin.items() if n[0] < MIN_WRONG or n[1] < MIN_RIGHT}
+    assert not thin, f"(wrong, right) counts below ({MIN_WRONG}, {MIN_RIGHT}): {thin}"
+    assert written_cells(assignment), f"{assignment} needs at least one manually graded written answer"
+
+
+def test_reference_gets_full_marks_and_blank_gets_zero(graded):
+    assignment, manifest, rows = graded
+    ref, blank = rows["reference"], rows["blank"]
+    assert ref["status"] == "graded", ref["reason"]
+    assert float(ref["auto_score"]) == float(ref["auto_max_score"]) > 0, ref
+    assert float(ref["manual_pending"]) > 0 and "manual grading" in ref["reason"]
+    assert blank["status"] == "graded", blank["reason"]  # the untouched release runs without crashing
+    assert float(blank["score"]) == 0 and float(blank["manual_pending"]) == 0
+
+
+def test_every_wrong_implementation_is_rejected(graded):
+    assignment, manifest, rows = graded
+    wrong = [s for s, m in manifest.items() if m["kind"] == "wrong"]
+    accepted = [s for s in wrong if float(rows[s]["auto_score"]) >= float(rows[s]["auto_max_score"])]
+    assert not accepted, f"{assignment}: hidden tests accept wrong implementations:\n" + _describe(
+        manifest, rows, accepted)
+
+
+def test_every_correct_alternative_is_accepted(graded):
+    assignment, manifest, rows = graded
+    right = [s for s, m in manifest.items() if m["kind"] == "right"]
+    rejected = [s for s in right if float(rows[s]["auto_score"]) < float(rows[s]["auto_max_score"])
+                or rows[s]["status"] != "graded"]
+    assert not rejected, f"{assignment}: hidden tests reject correct implementations:\n" + _describe(
+        manifest, rows, rejected)
