@@ -149,6 +149,7 @@ def cmd_release(args) -> int:
 def cmd_grade(args) -> int:
     from .engine.batch import Limits
     from .grade import grade
+    from .report import write_report
     from .results import format_table
 
     course = _course()
@@ -167,7 +168,8 @@ def cmd_grade(args) -> int:
                      limits=limits, use_sandbox=not args.unsafe_no_sandbox, show_details=args.feedback_details,
                      shard=args.shard)
     print(format_table(rows))
-    print(f"\nWrote {args.out / 'grades.csv'} and {args.out / 'feedback'}/")
+    report = write_report(args.out)
+    print(f"\nWrote {args.out / 'grades.csv'}, {report} and {args.out / 'feedback'}/")
     return EXIT_OK if all(r.status == "graded" for r in rows) else EXIT_SOME_FAILED
 
 
@@ -223,6 +225,7 @@ def _parse_size(text: str) -> int:
 def cmd_demo(args) -> int:
     from .grade import grade
     from .release import release
+    from .report import write_report
     from .results import format_table, read_rows
 
     course = _course()
@@ -243,8 +246,9 @@ def cmd_demo(args) -> int:
     rows = read_rows(out / "grades.csv")
     print("\n== Grade report")
     print(format_table(rows))
-    print(f"\nWrote {out / 'grades.csv'} and per-student feedback in {out / 'feedback'}/ "
-          f"({time.perf_counter() - started:.1f} s)")
+    report = write_report(out)
+    print(f"\nWrote {out / 'grades.csv'}, the class report {report} and per-student feedback in "
+          f"{out / 'feedback'}/ ({time.perf_counter() - started:.1f} s)")
     return EXIT_OK if all(r.status == "graded" for r in rows) else EXIT_SOME_FAILED
 
 

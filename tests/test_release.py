@@ -58,6 +58,7 @@ def test_demo_leaves_the_repository_as_it_found_it(tmp_path):
     for student in ("perfect", "untouched", "partial", "alternative"):
         assert re.search(rf"^{student}\s+hw0\s", result.stdout, flags=re.M)
     assert (tmp_path / "demo" / "grades.csv").exists()
+    assert "Questions most often failed" in (tmp_path / "demo" / "report.html").read_text()
     # Releasing an in-sync course rewrites identical files, and nothing else appears (no gradebook).
     assert {d: tree_digest(ROOT / d) for d in before} == before
     assert sorted(p.name for p in ROOT.iterdir()) == top_level

@@ -317,6 +317,12 @@ def _write_feedback(out_dir: Path, row: Row, parts) -> None:
     tmp = page.with_suffix(".html.tmp")
     tmp.write_text(feedback.render(row, parts), encoding="utf-8")
     tmp.replace(page)
+    # Per-question results for the class report (report.html); no messages, just the points.
+    items = [{"grade_id": p.grade_id, "kind": p.kind, "points": p.points, "earned": p.earned, "passed": p.passed}
+             for p in parts]
+    tmp = page.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(items), encoding="utf-8")
+    tmp.replace(page.with_suffix(".json"))
 
 
 def _read_journal(path: Path, source_digest: str) -> dict[str, dict]:

@@ -1,0 +1,120 @@
+"""The class report: ``report.html`` next to ``grades.csv``.
+
+Per assignment: a histogram of total scores, one of each autograded question's points, and the
+questions most often failed (by the share of graded submissions that did not earn the question's full points).
+Built from ``grades.csv`` and the per-question ``feedback/<student>/<assignment>.json`` files, so it
+also works for a batch merged from Slurm shards. Figures are embedded, so the page is one file.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from collections import defaultdict
+from pathlib import Path
+
+from .results import read_rows
+
+
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def question_stats(out_dir: Path, assignment: str, students: list[str]) -> dict[str, dict]:
+    stats: dict[str, dict] = defaultdict(lambda: {"points": 0.0, "kind": "", "earned": [], "failed": 0, "pending": 0})
+    for sid in students:
+        path = out_dir / "feedback" / sid / f"{assignment}.json"
+        try:
+            items = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        for it in items:
+            if it["kind"] != "tests":  # written answers: counted as pending below, graded by people
+                stats["(written answers)"]["pending"] += it["earned"] is None
+                continue
+            s = stats[it["grade_id"]]
+            s["points"], s["kind"] = float(it["points"]), it["kind"]
+            if it["earned"] is None:
+                s["pending"] += 1
+                continue
+            s["earned"].append(float(it["earned"]))
+            s["failed"] += float(it["earned"]) < float(it["points"])
+    return dict(stats)
+
+
+def write_report(out_dir: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = read_rows(out_dir / "grades.csv")
+    by_assignment = defaultdict(list)
+    for r in rows:
+        by_assignment[r.assignment].append(r)
+    sections = []
+    for assignment, arows in sorted(by_assignment.items()):
+        graded = [r for r in arows if r.status == "graded"]
+        statuses = defaultdict(int)
+        for r in arows:
+            statuses[r.status] += 1
+        max_score = max((r.max_score for r in arows), default=0)
+        fig, ax = plt.subplots(figsize=(5, 2.6))
+        ax.hist([r.score for r in graded], bins=min(20, max(int(max_score), 1)), range=(0, max_score or 1),
+                color="#4472c4", edgecolor="white")
+        ax.set(xlabel=f"score (of {max_score:g}; written answers count once graded)", ylabel="submissions",
+               title=f"{assignment}: total scores")
+        total_png = _png(fig)
+        plt.close(fig)
+
+        stats = question_stats(out_dir, assignment, [r.student_id for r in graded])
+        qs = [q for q, s in stats.items() if s["earned"]]
+        q_png = ""
+        if qs:
+            cols = min(4, len(qs))
+            nrows = -(-len(qs) // cols)
+            fig, axes = plt.subplots(nrows, cols, figsize=(3 * cols, 2.2 * nrows), squeeze=False)
+            for ax, q in zip(axes.flat, qs):
+                s = stats[q]
+                ax.hist(s["earned"], bins=max(1, min(10, int(s["points"] * 2))), range=(0, s["points"] or 1),
+                        color="#70ad47", edgecolor="white")
+                ax.set_title(q, fontsize=9)
+                ax.set_xlabel(f"points of {s['points']:g}", fontsize=8)
+            for ax in list(axes.flat)[len(qs):]:
+                ax.axis("off")
+            fig.tight_layout()
+            q_png = _png(fig)
+            plt.close(fig)
+        ranked = sorted(((s["failed"] / len(s["earned"]), q, s) for q, s in stats.items() if s["earned"]),
+                        key=lambda t: (-t[0], t[1]))
+        failed_rows = "\n".join(
+            f"<tr><td>{html.escape(q)}</td><td>{s['points']:g}</td><td>{100 * rate:.0f}%</td>"
+            f"<td>{sum(s['earned']) / len(s['earned']):.2f}</td></tr>" for rate, q, s in ranked)
+        pending = sum(s["pending"] for s in stats.values())
+        status_txt = ", ".join(f"{n} {k}" for k, n in sorted(statuses.items()))
+        sections.append(f"""<h2>{html.escape(assignment)}</h2>
+<p>{len(arows)} submissions ({html.escape(status_txt)}); {pending} written answers wait for manual grading.</p>
+<img alt="histogram of total scores" src="data:image/png;base64,{total_png}">
+{f'<h3>Points per question</h3><img alt="histogram of points per question" src="data:image/png;base64,{q_png}">'
+ if q_png else ''}
+<h3>Questions most often failed</h3>
+<table><thead><tr><th>question</th><th>points</th><th>not full marks</th><th>mean points</th></tr></thead>
+<tbody>
+{failed_rows}
+</tbody></table>""")
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Grade report</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem;color:#222}}
+table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ddd;padding:.3rem .8rem;text-align:left}}</style>
+</head><body><h1>Grade report</h1>
+<p>From {html.escape(str(out_dir / 'grades.csv'))}: histograms count submissions with status "graded".</p>
+{''.join(sections) or '<p>No grades yet.</p>'}
+</body></html>
+"""
+    path = out_dir / "report.html"
+    path.write_text(page, encoding="utf-8")
+    return path

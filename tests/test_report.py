@@ -1,0 +1,41 @@
+"""report.html: score histograms and the questions most often failed, from grades.csv + feedback JSON."""
+
+import base64
+import json
+import re
+
+from autograder.report import question_stats, write_report
+from autograder.results import Row, write_rows
+
+
+def _student(out, sid, parts, score, status="graded"):
+    row = Row(sid, "hw9", score=score, max_score=10, auto_score=score, auto_max_score=8, status=status)
+    (out / "feedback" / sid).mkdir(parents=True)
+    (out / "feedback" / sid / "hw9.json").write_text(json.dumps(
+        [{"grade_id": g, "kind": k, "points": p, "earned": e, "passed": None if e is None else e == p}
+         for g, k, p, e in parts]))
+    return row
+
+
+def test_report_ranks_questions_by_failure_rate(tmp_path):
+    essay_pending, essay_blank = ("essay", "written", 2, None), ("essay", "written", 2, 0)
+    rows = [
+        _student(tmp_path, "a", [("test_easy", "tests", 4, 4), ("test_hard", "tests", 4, 0), essay_pending], 4),
+        _student(tmp_path, "b", [("test_easy", "tests", 4, 4), ("test_hard", "tests", 4, 1), essay_blank], 5),
+        _student(tmp_path, "c", [("test_easy", "tests", 4, 0), ("test_hard", "tests", 4, 4), essay_pending], 4),
+        Row("d", "hw9", max_score=10, auto_max_score=8, status="invalid", reason="not valid JSON"),
+    ]
+    write_rows(tmp_path / "grades.csv", rows)
+    stats = question_stats(tmp_path, "hw9", ["a", "b", "c"])
+    assert stats["test_hard"]["failed"] == 2 and stats["test_easy"]["failed"] == 1
+    assert stats["(written answers)"]["pending"] == 2
+    page = write_report(tmp_path).read_text()
+    assert page.index("<td>test_hard</td>") < page.index("<td>test_easy</td>")  # most often failed first
+    assert "<td>67%</td>" in page and "<td>33%</td>" in page
+    assert "4 submissions (3 graded, 1 invalid)" in page and "2 written answers wait" in page
+    pngs = re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", page)
+    assert len(pngs) == 2 and all(base64.b64decode(p)[:4] == b"\x89PNG" for p in pngs)
+
+
+def test_report_without_grades(tmp_path):
+    assert "No grades yet" in write_report(tmp_path).read_text()
