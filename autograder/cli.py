@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--unsafe-no-sandbox", action="store_true",
                    help="run student code without isolation (only for trusted code, where root is not available)")
 
+    g.add_argument("--db-url", default=None,
+                   help="nbgrader gradebook (SQLAlchemy URL, e.g. postgresql://user@host/db); "
+                        "default sqlite:///OUT/gradebook.db; 'none' skips it")
     g.add_argument("--slurm", action="store_true", help="grade in shards, one Slurm array task each, then merge")
     g.add_argument("--shards", type=int, default=4, help="with --slurm: number of array tasks (default 4)")
     g.add_argument("--shard", type=_shard, default=None, help=argparse.SUPPRESS)  # i/n: one task's share
@@ -161,12 +164,19 @@ def cmd_grade(args) -> int:
         passthrough = ["--timeout", str(args.timeout), "--cell-timeout", str(args.cell_timeout),
                        "--memory", args.memory]
         passthrough += ["--feedback-details"] * args.feedback_details + ["--unsafe-no-sandbox"] * args.unsafe_no_sandbox
+        # With a shared database the shards write to it themselves, concurrently; with the default
+        # SQLite file only this process writes, once the shards are merged.
+        passthrough += ["--db-url", args.db_url if args.db_url else "none"]
         rows = grade_sharded(course, args.assignment, args.submissions_dir, args.out, args.shards,
                              _slurm_options(course, args, "grade"), passthrough, progress=not args.quiet)
+        if args.db_url is None:
+            from .gradebook import default_url, record
+
+            record(course, args.assignment, args.out, [r.student_id for r in rows], default_url(args.out))
     else:
         rows = grade(course, args.assignment, args.submissions_dir, args.out, args.jobs, progress=not args.quiet,
                      limits=limits, use_sandbox=not args.unsafe_no_sandbox, show_details=args.feedback_details,
-                     shard=args.shard)
+                     shard=args.shard, db_url=args.db_url)
     print(format_table(rows))
     report = write_report(args.out)
     print(f"\nWrote {args.out / 'grades.csv'}, {report} and {args.out / 'feedback'}/")

@@ -112,3 +112,37 @@ class SlurmCluster:
                     pass
         if self._started_munge:
             _run(["pkill", "-u", "munge", "munged"])
+
+
+class PostgresServer:
+    """A throwaway PostgreSQL cluster on 127.0.0.1 (data in ``folder``), trust authentication."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.port = _free_port()
+        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        if not bins:
+            raise RuntimeError("PostgreSQL server binaries (initdb) not found")
+        self.bin = bins[-1].parent
+
+    def _as_postgres(self, *cmd):
+        r = _run(["runuser", "-u", "postgres", "--", *map(str, cmd)])
+        if r.returncode != 0:
+            raise RuntimeError(f"{cmd[0]} failed: {(r.stderr or r.stdout).strip()[-400:]}")
+        return r
+
+    def start(self) -> str:
+        data, sock = self.folder / "data", self.folder / "sock"
+        sock.mkdir(parents=True, exist_ok=True)
+        shutil.chown(self.folder, "postgres")
+        shutil.chown(sock, "postgres")
+        self._as_postgres(self.bin / "initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        self._as_postgres(self.bin / "pg_ctl", "-D", data, "-l", self.folder / "server.log", "-w", "-o",
+                          f"-p {self.port} -k {sock} -c listen_addresses=127.0.0.1 -c max_connections=100", "start")
+        self._as_postgres(self.bin / "createdb", "-h", "127.0.0.1", "-p", self.port, "-U", "postgres", "gradebook")
+        return f"postgresql+psycopg2://postgres@127.0.0.1:{self.port}/gradebook"
+
+    def stop(self) -> None:
+        data = self.folder / "data"
+        if data.exists():
+            _run(["runuser", "-u", "postgres", "--", str(self.bin / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"])

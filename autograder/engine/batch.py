@@ -124,10 +124,12 @@ def _cells_for_job(p: planning.Plan) -> list[dict]:
 
 def grade_batch(course: Course, assignment: str, submissions_dir: Path, out_dir: Path, jobs: int | None,
                 limits: Limits, progress: bool = True, use_sandbox: bool = True,
-                show_details: bool = False, shard: tuple[int, int] | None = None) -> list[Row]:
+                show_details: bool = False, shard: tuple[int, int] | None = None,
+                db_url: str | None = None) -> list[Row]:
     """Grade every submission of ``assignment``; ``show_details`` puts full error messages, even
     from hidden tests, into the feedback (an instructor's opt-in). ``shard=(i, n)`` grades only the
-    students whose position in the sorted list is i modulo n (one task of a Slurm array)."""
+    students whose position in the sorted list is i modulo n (one task of a Slurm array). Results
+    also go to nbgrader's gradebook at ``db_url`` (default ``OUT/gradebook.db``; ``"none"`` skips it)."""
     course.check_assignment(assignment)
     notebooks = course.notebooks(assignment)
     if len(notebooks) != 1:
@@ -191,6 +193,11 @@ def grade_batch(course: Course, assignment: str, submissions_dir: Path, out_dir:
     rows = sorted(rows_by_student.values(), key=lambda r: r.student_id)
     csv_path = out_dir / "grades.csv"
     results.write_rows(csv_path, results.merge(results.read_rows(csv_path), rows))
+    if db_url != "none" and rows:
+        from .. import gradebook
+
+        gradebook.record(course, assignment, out_dir, [r.student_id for r in rows],
+                         db_url or gradebook.default_url(out_dir))
     return rows
 
 
