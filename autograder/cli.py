@@ -63,6 +63,18 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("--slurm", action="store_true", help="one Slurm array task per notebook")
     _add_slurm_args(n)
 
+    f = sub.add_parser("formgrader", help="open nbgrader's formgrader on graded results, for the written answers")
+    f.add_argument("--out", type=Path, default=Path("grades"), help="the --out folder of `dlcourse grade`")
+    f.add_argument("--db-url", default=None, help="the gradebook given to `dlcourse grade` (default: OUT/gradebook.db)")
+    f.add_argument("--port", type=int, default=8888)
+    f.add_argument("--ip", default="127.0.0.1")
+    f.add_argument("--token", default=None, help="access token (default: Jupyter makes one)")
+
+    e = sub.add_parser("export", help="bring the manual grades entered in formgrader into grades.csv")
+    e.add_argument("assignment", help="assignment name or 'all'")
+    e.add_argument("--out", type=Path, default=Path("grades"), help="the --out folder of `dlcourse grade`")
+    e.add_argument("--db-url", default=None, help="the gradebook given to `dlcourse grade` (default: OUT/gradebook.db)")
+
     sub.add_parser("badges", help="point Colab badges and install lines at [tool.dlcourse] in pyproject.toml")
 
     d = sub.add_parser("demo", help="release everything and grade the sample submissions")
@@ -103,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return {"release": cmd_release, "grade": cmd_grade, "demo": cmd_demo, "badges": cmd_badges,
-                "run-notebooks": cmd_run_notebooks}[args.command](args)
+                "run-notebooks": cmd_run_notebooks, "formgrader": cmd_formgrader,
+                "export": cmd_export}[args.command](args)
     except CourseError as exc:
         print(f"dlcourse: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -208,6 +221,55 @@ def cmd_run_notebooks(args) -> int:
     statuses = [out / f"{nb.stem}.json" for nb in notebooks]
     ok = all(p.exists() and '"status": "ok"' in p.read_text() for p in statuses)
     return EXIT_OK if ok else EXIT_SOME_FAILED
+
+
+def _graded_out(out: Path, db_url: str | None) -> str:
+    from .gradebook import default_url
+
+    if not (out / "grades.csv").exists():
+        raise CourseError(f"{out / 'grades.csv'} does not exist: give the --out folder of `dlcourse grade`.")
+    url = db_url or default_url(out)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        raise CourseError(f"No gradebook at {url.removeprefix('sqlite:///')}: grade again without --db-url none.")
+    return url
+
+
+def cmd_formgrader(args) -> int:
+    from .gradebook import formgrader_root, write_formgrader_config
+    from .nbgrader_api import _put_env_bin_on_path
+
+    url = _graded_out(args.out, args.db_url)
+    write_formgrader_config(args.out, url)
+    root = formgrader_root(args.out)
+    _put_env_bin_on_path()
+    server_cfg = root / "jupyter_server_config.py"
+    server_cfg.write_text("c = get_config()  # noqa: F821\n"
+                          "c.ServerApp.jpserver_extensions = {'nbgrader.server_extensions.formgrader': True}\n")
+    cmd = [sys.executable, "-m", "jupyter_server", "--no-browser", f"--ip={args.ip}", f"--port={args.port}",
+           f"--ServerApp.root_dir={root}", f"--config={server_cfg}"]
+    if args.token is not None:
+        cmd.append(f"--IdentityProvider.token={args.token}")
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    print(f"formgrader: http://{args.ip}:{args.port}/formgrader (course folder {root}); Ctrl-C stops it", flush=True)
+    os.chdir(root)
+    os.execv(sys.executable, cmd)
+
+
+def cmd_export(args) -> int:
+    from .gradebook import apply_manual_grades
+    from .report import write_report
+    from .results import format_table, read_rows
+
+    course = _course()
+    url = _graded_out(args.out, args.db_url)
+    names = _assignments(course, args.assignment)
+    for name in names:
+        apply_manual_grades(args.out, name, url)
+    rows = [r for r in read_rows(args.out / "grades.csv") if r.assignment in names]
+    print(format_table(rows))
+    print(f"\nUpdated {args.out / 'grades.csv'} with the manual grades in the gradebook; {write_report(args.out)}")
+    return EXIT_OK
 
 
 def cmd_badges(args) -> int:

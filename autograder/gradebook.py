@@ -9,8 +9,10 @@ SQLAlchemy URL, e.g. PostgreSQL, which Slurm shards can write to at the same tim
 
 from __future__ import annotations
 
+import copy
 import json
 import random
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -43,6 +45,29 @@ def _retry(what: str, fn):
     raise CourseError(f"could not {what} in the gradebook: {last}")
 
 
+def formgrader_root(out_dir: Path) -> Path:
+    """The nbgrader course directory formgrader is started on: ``OUT/nbgrader``."""
+    return Path(out_dir).resolve() / "nbgrader"
+
+
+def write_autograded(out_dir: Path, assignment: str, nb_name: str, student_id: str, source_nb: dict, plan) -> None:
+    """What formgrader shows a human grader: the instructor's notebook (tests, hidden ones too) with
+    this student's answers in the answer cells."""
+    nb = copy.deepcopy(source_nb)
+    written = {i.grade_id: i.student_text for i in plan.items if i.kind == "written"}
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        gid = meta.get("grade_id")
+        if meta.get("solution") and gid:
+            text = written.get(gid) if cell.get("cell_type") == "markdown" else plan.answer_sources.get(gid)
+            cell["source"] = text or ""
+        if cell.get("cell_type") == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    dest = formgrader_root(out_dir) / "autograded" / student_id / assignment / nb_name
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+
+
 def register_assignment(course, assignment: str, db_url: str) -> None:
     """The assignment, its notebook and its grade cells, as nbgrader's generate_assignment records them."""
 
@@ -60,6 +85,8 @@ def record(course, assignment: str, out_dir: Path, student_ids: list[str], db_ur
 
     register_assignment(course, assignment, db_url)
     (nb,) = course.notebooks(assignment)
+    src = formgrader_root(out_dir) / "source" / assignment
+    shutil.copytree(course.source / assignment, src, dirs_exist_ok=True)
     written = 0
     with Gradebook(db_url, course_id=_course_id()) as gb:
         for sid in student_ids:
@@ -88,17 +115,79 @@ def record(course, assignment: str, out_dir: Path, student_ids: list[str], db_ur
 
 
 def export_rows(db_url: str, assignment: str) -> dict[str, dict]:
-    """student_id -> {"auto": .., "manual": .., "pending": ..} as the gradebook has them now."""
+    """student_id -> {"auto", "manual", "pending", "score", "manual_items"} as the gradebook has them
+    now; ``manual_items`` lists each manually graded question with its score and comment."""
     from nbgrader.api import Gradebook
 
     out = {}
     with Gradebook(db_url, course_id=_course_id()) as gb:
         for sub in gb.find_assignment(assignment).submissions:
             grades = [g for nb in sub.notebooks for g in nb.grades]
+            comments = {c.name: c.manual_comment for nb in sub.notebooks for c in nb.comments}
             out[sub.student.id] = {
+                "manual_items": [{"question": g.name, "score": g.manual_score, "max_score": g.max_score,
+                                  "comment": comments.get(g.name) or ""}
+                                 for g in grades if g.manual_score is not None],
                 "auto": sum(g.auto_score or 0 for g in grades if g.manual_score is None),
                 "manual": sum(g.manual_score for g in grades if g.manual_score is not None),
                 "pending": sum(g.max_score for g in grades if g.needs_manual_grade and g.manual_score is None),
                 "score": sub.score,
             }
     return out
+
+
+def apply_manual_grades(out_dir: Path, assignment: str, db_url: str) -> list:
+    """grades.csv rows of ``assignment`` with the manual scores entered in formgrader: the written
+    points move from ``manual_pending`` into ``score``. Autograded points stay the engine's."""
+    from .results import read_rows, write_rows
+
+    csv_path = Path(out_dir) / "grades.csv"
+    rows = read_rows(csv_path)
+    gb = export_rows(db_url, assignment)
+    changed = []
+    for row in rows:
+        entry = gb.get(row.student_id)
+        if row.assignment != assignment or entry is None or row.status != "graded":
+            continue
+        row.score = round(row.auto_score + entry["manual"], 6)
+        row.manual_pending = round(entry["pending"], 6)
+        note = [r for r in row.reason.split("; ") if r and "need manual grading" not in r]
+        if row.manual_pending:
+            note.append(f"{row.manual_pending:g} points of written answers need manual grading")
+        row.reason = "; ".join(note)
+        changed.append(row)
+    write_rows(csv_path, rows)
+    _write_manual_csv(Path(out_dir) / "manual_grades.csv", assignment, gb)
+    return changed
+
+
+def _write_manual_csv(path: Path, assignment: str, gb: dict) -> None:
+    """Every manual score and comment, one line per question: what the human graders decided."""
+    import csv
+
+    kept = []
+    if path.exists():
+        with open(path, newline="", encoding="utf-8") as f:
+            kept = [r for r in csv.DictReader(f) if r["assignment"] != assignment]
+    new = [{"student_id": sid, "assignment": assignment, "question": it["question"], "score": f"{it['score']:g}",
+            "max_score": f"{it['max_score']:g}", "comment": it["comment"]}
+           for sid, entry in sorted(gb.items()) for it in entry["manual_items"]]
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=["student_id", "assignment", "question", "score", "max_score", "comment"])
+        w.writeheader()
+        w.writerows(kept + new)
+
+
+def write_formgrader_config(out_dir: Path, db_url: str) -> Path:
+    """``OUT/nbgrader/nbgrader_config.py``: formgrader reads its course from the folder it starts in."""
+    root = formgrader_root(out_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    cfg = root / "nbgrader_config.py"
+    cfg.write_text("\n".join([
+        "# Written by `dlcourse formgrader`: formgrader on the results of `dlcourse grade --out ...`.",
+        "c = get_config()  # noqa: F821",
+        f"c.CourseDirectory.root = {str(root)!r}",
+        f"c.CourseDirectory.db_url = {db_url!r}",
+        f"c.CourseDirectory.course_id = {_course_id()!r}",
+        "", ""]))
+    return cfg

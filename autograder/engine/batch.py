@@ -182,8 +182,9 @@ def grade_batch(course: Course, assignment: str, submissions_dir: Path, out_dir:
         try:
             ref_log = _run_reference(zyg, reference_plan, data_files, limits)
             jobs = max(1, jobs or os.cpu_count() or 1)
+            autograded = out_dir if db_url != "none" else None
             for sub, row, parts in _run_all(zyg, todo, nb_name, source_nb, release_nb, reference_plan, ref_log,
-                                            data_files, limits, jobs, progress, show_details):
+                                            data_files, limits, jobs, progress, show_details, autograded):
                 rows_by_student[sub.student_id] = row
                 _write_feedback(out_dir, row, parts)
                 _append_journal(journal_path, {"student": sub.student_id, "digest": _digest_of(todo, sub),
@@ -220,7 +221,7 @@ def _run_reference(zyg: Zygote, reference_plan, data_files, limits) -> verdict.R
 
 
 def _run_all(zyg, todo, nb_name, source_nb, release_nb, reference_plan, ref_log, data_files, limits, jobs,
-             progress, show_details):
+             progress, show_details, autograded_out: Path | None = None):
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(todo), desc="grading", unit="sub", disable=not progress or None, file=sys.stderr)
@@ -249,6 +250,10 @@ def _run_all(zyg, todo, nb_name, source_nb, release_nb, reference_plan, ref_log,
             sub, p, _ = in_flight.pop(job)
             log = zyg.events(job)
             row, parts = judge(sub, p, reference_plan, ref_log, log, show_details)
+            if autograded_out is not None:
+                from ..gradebook import write_autograded
+
+                write_autograded(autograded_out, sub.folder.name, nb_name, sub.student_id, source_nb, p)
             bar.update()
             yield sub, row, parts
     finally:
