@@ -123,14 +123,17 @@ def export_rows(db_url: str, assignment: str) -> dict[str, dict]:
     with Gradebook(db_url, course_id=_course_id()) as gb:
         for sub in gb.find_assignment(assignment).submissions:
             grades = [g for nb in sub.notebooks for g in nb.grades]
+            # Only written answers (markdown cells) are graded by people; a score typed over an
+            # autograded cell is ignored, so the engine's verdicts cannot be overruled by accident.
+            written = [g for g in grades if g.cell.cell_type == "markdown"]
             comments = {c.name: c.manual_comment for nb in sub.notebooks for c in nb.comments}
             out[sub.student.id] = {
                 "manual_items": [{"question": g.name, "score": g.manual_score, "max_score": g.max_score,
                                   "comment": comments.get(g.name) or ""}
-                                 for g in grades if g.manual_score is not None],
-                "auto": sum(g.auto_score or 0 for g in grades if g.manual_score is None),
-                "manual": sum(g.manual_score for g in grades if g.manual_score is not None),
-                "pending": sum(g.max_score for g in grades if g.needs_manual_grade and g.manual_score is None),
+                                 for g in written if g.manual_score is not None],
+                "auto": sum(g.auto_score or 0 for g in grades if g.cell.cell_type == "code"),
+                "manual": sum(g.manual_score for g in written if g.manual_score is not None),
+                "pending": sum(g.max_score for g in written if g.needs_manual_grade and g.manual_score is None),
                 "score": sub.score,
             }
     return out
