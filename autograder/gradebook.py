@@ -10,6 +10,7 @@ SQLAlchemy URL, e.g. PostgreSQL, which Slurm shards can write to at the same tim
 from __future__ import annotations
 
 import copy
+import html
 import json
 import random
 import shutil
@@ -59,8 +60,11 @@ def write_autograded(out_dir: Path, assignment: str, nb_name: str, student_id: s
         meta = cell.get("metadata", {}).get("nbgrader", {})
         gid = meta.get("grade_id")
         if meta.get("solution") and gid:
-            text = written.get(gid) if cell.get("cell_type") == "markdown" else plan.answer_sources.get(gid)
-            cell["source"] = text or ""
+            if cell.get("cell_type") == "markdown":
+                # Formgrader renders markdown with raw HTML: escaped, a student's <script> stays text.
+                cell["source"] = html.escape(written.get(gid) or "", quote=False)
+            else:
+                cell["source"] = plan.answer_sources.get(gid) or ""
         if cell.get("cell_type") == "code":
             cell["outputs"], cell["execution_count"] = [], None
     dest = formgrader_root(out_dir) / "autograded" / student_id / assignment / nb_name

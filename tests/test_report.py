@@ -39,3 +39,24 @@ def test_report_ranks_questions_by_failure_rate(tmp_path):
 
 def test_report_without_grades(tmp_path):
     assert "No grades yet" in write_report(tmp_path).read_text()
+
+
+def test_formgrader_notebook_neutralizes_student_html(tmp_path):
+    """What a human grader opens holds no live HTML, script or saved output from the student."""
+    import json as _json
+
+    from autograder.engine.plan import GradeItem, Plan
+    from autograder.gradebook import write_autograded
+
+    source = {"cells": [
+        {"cell_type": "code", "metadata": {"nbgrader": {"grade_id": "f", "solution": True}}, "source": "ref",
+         "outputs": [], "execution_count": None},
+        {"cell_type": "markdown", "metadata": {"nbgrader": {"grade_id": "essay", "solution": True, "grade": True}},
+         "source": "model answer"},
+    ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    plan = Plan([], [GradeItem("essay", "written", 2, student_text='<script>fetch("/api")</script> x < y')],
+                answer_sources={"f": "def f():\n    return 1\n"})
+    write_autograded(tmp_path, "hw9", "hw9.ipynb", "mallory", source, plan)
+    nb = _json.loads((tmp_path / "nbgrader" / "autograded" / "mallory" / "hw9" / "hw9.ipynb").read_text())
+    assert nb["cells"][0]["source"] == "def f():\n    return 1\n" and nb["cells"][0]["outputs"] == []
+    assert "<script>" not in nb["cells"][1]["source"] and "&lt;script&gt;" in nb["cells"][1]["source"]
