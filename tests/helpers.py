@@ -17,6 +17,8 @@ def tree_digest(folder: Path) -> str:
     """A hash of every file's path and bytes under ``folder`` (to prove nothing was modified)."""
     h = hashlib.sha256()
     for p in sorted(folder.rglob("*")):
+        if "__pycache__" in p.parts:  # Python's own byte-code caches, written by any import
+            continue
         h.update(str(p.relative_to(folder)).encode())
         if p.is_file():
             h.update(p.read_bytes())
