@@ -30,7 +30,8 @@ def _records(folder: Path) -> dict[str, list[dict]]:
 
 
 def _fmt(rec: dict) -> str:
-    return f"{rec['name']}: {rec['value']:.4g}{rec.get('unit', '')} ({rec['op']} {rec['threshold']:g})"
+    text = f"{rec['name']}: {rec['value']:.4g}{rec.get('unit', '')} ({rec['op']} {rec['threshold']:g})"
+    return text.replace("|", "\\|")  # a bare | would split the Markdown table cell
 
 
 def build(results: Path, times_file: Path, full_file: Path) -> str:
@@ -44,6 +45,9 @@ def build(results: Path, times_file: Path, full_file: Path) -> str:
         f"Fast mode: CPU, offline, {platform.machine()} with 2 cores, COURSE_FAST=1, measured by `make test` "
         f"on {date.today().isoformat()} (regenerate with `make results`). Time is the notebook's wall time under "
         "`pytest -n 2`, with another notebook running beside it.",
+        "",
+        "Full mode (GPU) figures come from `dlcourse run-notebooks --update-results` on a GPU machine "
+        "(`full-mode.json`); \"not yet run\" means no such run has been recorded.",
         "",
         "| notebook | fast-mode target (measured) | time | full mode (GPU) |",
         "|---|---|---|---|",
