@@ -85,6 +85,25 @@ def hide(paths: list[Path], keep: list[Path]) -> None:
         done.append(hidden)
 
 
+def _outermost(paths: list[Path]) -> list[Path]:
+    return [k for k in paths if not any(_under(k, o) and k != o for o in paths)]
+
+
+def private_tmp(size: str, keep: list[Path]) -> None:
+    """A fresh, size-limited tmpfs at /tmp for one run. A ``keep`` path under /tmp (the Python
+    environment of a checkout in /tmp, as CI may have) is bound back read-only, or lazy imports such
+    as ``torch._dynamo`` would find nothing."""
+    tmp = Path("/tmp")
+    inside = _outermost([k for k in keep if _under(k, tmp) and k != tmp and k.exists()])
+    fds = {k: os.open(k, os.O_PATH | os.O_DIRECTORY) for k in inside}
+    mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=0755")
+    for k, fd in fds.items():
+        k.mkdir(parents=True, exist_ok=True)
+        mount(f"/proc/self/fd/{fd}", str(k), None, MS_BIND | MS_REC)
+        mount(None, str(k), None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
+        os.close(fd)
+
+
 def isolate_parent(hidden: list[Path], keep: list[Path]) -> None:
     """Once, in the zygote: own mount/network/IPC/UTS namespaces, paths hidden, / read-only."""
     unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)

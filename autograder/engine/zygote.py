@@ -76,7 +76,7 @@ def _worker(job: dict, write_fd: int, sandboxed: bool) -> None:
     os._exit(0)
 
 
-def _monitor(job_id: str, jobs_fd: int, sandboxed: bool) -> None:
+def _monitor(job_id: str, jobs_fd: int, sandboxed: bool, keep: list[Path] = ()) -> None:
     """Trusted supervisor of one run. Never returns."""
     sandbox.die_with_parent()
     try:
@@ -88,8 +88,7 @@ def _monitor(job_id: str, jobs_fd: int, sandboxed: bool) -> None:
         workdir = "/tmp/work"
         if sandboxed:
             sandbox.unshare(sandbox.CLONE_NEWNS | sandbox.CLONE_NEWPID)
-            sandbox.mount("tmpfs", "/tmp", "tmpfs", sandbox.MS_NOSUID | sandbox.MS_NODEV,
-                          f"size={limits['disk']},mode=0755")
+            sandbox.private_tmp(str(limits["disk"]), list(keep))
         else:
             workdir = job["unsafe_workdir"]
         os.makedirs(workdir, exist_ok=True)
@@ -220,7 +219,7 @@ def main() -> None:
                     pid = os.fork()
                     if pid == 0:
                         os.close(stdin)
-                        _monitor(parts[1], jobs_fd, sandboxed)
+                        _monitor(parts[1], jobs_fd, sandboxed, [Path(p) for p in config.get("keep", [])])
                     running[pid] = parts[1]
         while running:
             pid, status = os.waitpid(-1, os.WNOHANG)
