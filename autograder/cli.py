@@ -179,15 +179,9 @@ def cmd_grade(args) -> int:
         passthrough = ["--timeout", str(args.timeout), "--cell-timeout", str(args.cell_timeout),
                        "--memory", args.memory]
         passthrough += ["--feedback-details"] * args.feedback_details + ["--unsafe-no-sandbox"] * args.unsafe_no_sandbox
-        # With a shared database the shards write to it themselves, concurrently; with the default
-        # SQLite file only this process writes, once the shards are merged.
-        passthrough += ["--db-url", args.db_url if args.db_url else "none"]
         rows = grade_sharded(course, args.assignment, args.submissions_dir, args.out, args.shards,
-                             _slurm_options(course, args, "grade"), passthrough, progress=not args.quiet)
-        if args.db_url is None:
-            from .gradebook import default_url, record
-
-            record(course, args.assignment, args.out, [r.student_id for r in rows], default_url(args.out))
+                             _slurm_options(course, args, "grade"), passthrough, db_url=args.db_url,
+                             progress=not args.quiet)
     else:
         rows = grade(course, args.assignment, args.submissions_dir, args.out, args.jobs, progress=not args.quiet,
                      limits=limits, use_sandbox=not args.unsafe_no_sandbox, show_details=args.feedback_details,

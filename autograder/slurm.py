@@ -81,13 +81,17 @@ def write_array_script(path: Path, name: str, count: int, opts: SlurmOptions, lo
     return path
 
 
-def submit_and_wait(script: Path) -> tuple[int, str]:
+def submit_and_wait(script: Path, what: str, progress: bool = True) -> tuple[int, str]:
     """Submit ``script`` and block until every array task ends; returns (exit status, job id)."""
     sbatch = _require_sbatch()
+    if progress:
+        print(f"Submitting {what} as a Slurm job array ...", flush=True)
     proc = subprocess.run([sbatch, "--parsable", "--wait", str(script)], capture_output=True, text=True)
     job = proc.stdout.strip().split(";")[0]
     if not job:
         raise CourseError(f"sbatch refused the job: {proc.stderr.strip() or 'no job id returned'}")
+    if progress:
+        print(f"Slurm job {job} ended (sbatch exit status {proc.returncode})", flush=True)
     return proc.returncode, job
 
 
@@ -100,7 +104,9 @@ def _python(opts: SlurmOptions) -> str:
 # ---- grading in shards -------------------------------------------------------------------------
 
 def grade_sharded(course, assignment: str, submissions_dir: Path, out_dir: Path, shards: int,
-                  opts: SlurmOptions, grade_args: list[str], progress: bool = True):
+                  opts: SlurmOptions, grade_args: list[str], db_url: str | None = None, progress: bool = True):
+    """Grade in ``shards`` array tasks and merge. With a shared ``db_url`` the shards write the gradebook
+    themselves, concurrently; with the default SQLite file only this process writes it, after the merge."""
     from . import results
     from .results import Row
     from .submissions_io import discover
@@ -112,6 +118,7 @@ def grade_sharded(course, assignment: str, submissions_dir: Path, out_dir: Path,
     students = [s.student_id for s in discover(Path(submissions_dir), assignment, nb_names)]
     shards = min(shards, len(students))
     work = (out_dir / ".slurm" / f"grade-{assignment}").resolve()
+    grade_args = [*grade_args, "--db-url", db_url or "none"]
     body = [
         f"shard_out={shlex.quote(str(work))}/shard-$SLURM_ARRAY_TASK_ID",
         f"{_python(opts)} -m autograder.cli grade {shlex.quote(assignment)} "
@@ -123,12 +130,7 @@ def grade_sharded(course, assignment: str, submissions_dir: Path, out_dir: Path,
     ]
     script = write_array_script(work / "grade.sbatch", f"dlcourse-grade-{assignment}", shards, opts, work, body,
                                 course.root)
-    if progress:
-        print(f"Submitting {shards} Slurm array tasks for {len(students)} submissions of {assignment} ...",
-              flush=True)
-    rc, job = submit_and_wait(script)
-    if progress:
-        print(f"Slurm job {job} ended (sbatch exit status {rc}); merging the shards", flush=True)
+    _, job = submit_and_wait(script, f"{len(students)} submissions of {assignment} in {shards} shards", progress)
 
     by_student: dict[str, Row] = {}
     for i in range(shards):
@@ -149,6 +151,10 @@ def grade_sharded(course, assignment: str, submissions_dir: Path, out_dir: Path,
     csv_path = out_dir / "grades.csv"
     out_dir.mkdir(parents=True, exist_ok=True)
     results.write_rows(csv_path, results.merge(results.read_rows(csv_path), rows))
+    if db_url is None:
+        from . import gradebook
+
+        gradebook.record(course, assignment, out_dir, [r.student_id for r in rows], gradebook.default_url(out_dir))
     return rows
 
 
@@ -168,10 +174,5 @@ def run_notebooks_slurm(course, notebooks: list[Path], out_dir: Path, fast: bool
     ]
     script = write_array_script(work / "notebooks.sbatch", "dlcourse-notebooks", len(notebooks), opts, work, body,
                                 course.root)
-    if progress:
-        print(f"Submitting {len(notebooks)} notebooks as a Slurm array ({'fast' if fast else 'full'} mode) ...",
-              flush=True)
-    rc, job = submit_and_wait(script)
-    if progress:
-        print(f"Slurm job {job} ended (sbatch exit status {rc})", flush=True)
+    rc, _ = submit_and_wait(script, f"{len(notebooks)} notebooks ({'fast' if fast else 'full'} mode)", progress)
     return rc

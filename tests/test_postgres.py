@@ -3,7 +3,8 @@
 import csv
 import shutil
 import subprocess
-import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 from helpers import DLCOURSE, ROOT
@@ -17,15 +18,11 @@ SHARDS = 3
 
 @pytest.fixture(scope="module")
 def db_url(tmp_path_factory):
-    from pathlib import Path
-
     why = None if list(Path("/usr/lib/postgresql").glob("*/bin/postgres")) else apt_install(["postgresql"],
                                                                                               "pg_ctlcluster")
     if why:
         pytest.skip(why)
     pytest.importorskip("psycopg2", reason="psycopg2-binary (in the dev extra) talks to PostgreSQL")
-    import tempfile
-
     # Not under pytest's tmp folder: that one is private to root, and the server runs as postgres.
     folder = Path(tempfile.mkdtemp(prefix="dlcourse-pg-"))
     server = PostgresServer(folder)
@@ -69,7 +66,6 @@ def test_parallel_shards_write_one_gradebook(db_url, tmp_path):
         assert conn.execute(text("SELECT count(*) FROM assignment WHERE name = 'hw0'")).scalar() == 1
     engine.dispose()
 
-    sys.path.insert(0, str(ROOT))
     from autograder.gradebook import export_rows
 
     exported = export_rows(db_url, "hw0")
