@@ -28,7 +28,6 @@ from ..submissions_io import Submission, discover
 from . import plan as planning
 from . import sandbox, verdict
 
-SANDBOX_UIDS = range(70000, 90000)  # one fresh uid per run; nothing else on the machine uses these
 
 
 @dataclass
@@ -51,35 +50,76 @@ def digest_folder(folder: Path | None) -> str:
     return h.hexdigest()[:32]
 
 
-class Zygote:
-    """The warm, sandboxed parent process (see ``zygote.py``) and the jobs folder it reads."""
+def python_paths(exclude: list[Path]) -> list[str]:
+    """What a run's root file system holds, read-only: the Python installation (interpreter,
+    standard library, site-packages), the system libraries extension modules load, and the course
+    helpers. A path that contains anything in ``exclude`` (the course, the submissions, the output)
+    is never bound, whatever the layout of the installation."""
+    import sysconfig
 
-    def __init__(self, hide: list[Path], use_sandbox: bool):
+    import course_utils
+
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, str(Path(course_utils.__file__).parent)}
+    paths |= {v for k, v in sysconfig.get_paths().items() if k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    paths |= {p for p in sys.path if any(part in p for part in ("site-packages", "dist-packages", "lib-dynload"))}
+    paths |= {"/usr/lib", "/usr/lib64", "/usr/lib32", "/usr/local/lib"}
+    for link in ("/lib", "/lib64", "/lib32"):
+        if not os.path.islink(link):
+            paths.add(link)
+    out = []
+    for p in sorted(paths):
+        path = Path(p).resolve()
+        if not path.is_dir() or str(path) == "/":
+            continue
+        if any(_contains(path, x) for x in exclude):
+            continue
+        out.append(str(path))
+    return out
+
+
+def _contains(folder: Path, inner: Path) -> bool:
+    try:
+        inner.resolve().relative_to(folder)
+        return True
+    except ValueError:
+        return False
+
+
+def zygote_env() -> dict[str, str]:
+    """The warm parent's whole environment: nothing of the grader's own (tokens, database URLs)."""
+    from .monitor import CHILD_ENV
+
+    env = {**CHILD_ENV, "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONNOUSERSITE": "1"}
+    if os.environ.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    return env
+
+
+class Zygote:
+    """The warm parent process (see ``zygote.py``) and the jobs folder its monitors read."""
+
+    def __init__(self, exclude: list[Path], use_sandbox: bool):
         self.dir = Path(tempfile.mkdtemp(prefix="dlcourse-jobs-"))
         os.chmod(self.dir, 0o700)
         self.use_sandbox = use_sandbox
-        keep = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix)}
-        keep |= {Path(p) for p in sys.path if p and Path(p).is_dir() and "site-packages" in p}
-        import course_utils
-
-        keep.add(Path(course_utils.__file__).parent)
         config = {"jobs_dir": str(self.dir), "sandbox": use_sandbox,
-                  "hide": [str(p) for p in hide], "keep": [str(p) for p in keep]}
-        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "autograder.engine.zygote", json.dumps(config)],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+                  "keep": python_paths([*exclude, self.dir])}
+        self.proc = subprocess.Popen([sys.executable, "-m", "autograder.engine.zygote"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=zygote_env(),
                                      stderr=subprocess.DEVNULL, cwd="/")
+        self.proc.stdin.write(json.dumps(config) + "\n")
+        self.proc.stdin.flush()
         line = self.proc.stdout.readline().strip()
         if line != "ready":
             self.close()
-            raise CourseError("the grading sandbox failed to start (is this Linux with root, or a container?)")
+            raise CourseError("the grading sandbox failed to start")
         self.counter = 0
 
     def submit(self, cells: list[dict], files: dict[str, bytes], limits: Limits) -> str:
         self.counter += 1
         job_id = f"j{self.counter:06d}"
         (self.dir / job_id).mkdir(mode=0o700)
-        job = {"cells": cells, "limits": asdict(limits), "uid": SANDBOX_UIDS[self.counter % len(SANDBOX_UIDS)],
+        job = {"cells": cells, "limits": asdict(limits),
                "files": {n: base64.b64encode(b).decode() for n, b in files.items()},
                "unsafe_workdir": str(self.dir / job_id / "work")}
         (self.dir / job_id / "job.json").write_text(json.dumps(job))
@@ -93,14 +133,14 @@ class Zygote:
             if not line:
                 raise CourseError("the grading sandbox stopped unexpectedly")
             parts = line.split()
-            if len(parts) == 3 and parts[0] == "done":
+            if len(parts) == 2 and parts[0] == "done":
                 return parts[1]
 
     def events(self, job_id: str) -> verdict.RunLog:
-        path = self.dir / job_id / "events.jsonl"
-        lines = path.read_text(errors="replace").splitlines() if path.exists() else []
+        path = self.dir / job_id / "result.json"
+        text = path.read_text(errors="replace") if path.exists() else ""
         shutil.rmtree(self.dir / job_id, ignore_errors=True)
-        return verdict.parse_events(lines)
+        return verdict.parse_result(text)
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -166,7 +206,7 @@ def grade_batch(course: Course, assignment: str, submissions_dir: Path, out_dir:
                                                   auto_max_score=auto_max, status="invalid",
                                                   reason="; ".join(sub.problems + sub.notes))
             continue
-        digest = digest_folder(sub.folder)
+        digest = getattr(sub, "digest", "") or digest_folder(sub.folder)
         entry = done.get(sub.student_id)
         if entry and entry["digest"] == digest:
             rows_by_student[sub.student_id] = Row(**entry["row"])
@@ -174,21 +214,24 @@ def grade_batch(course: Course, assignment: str, submissions_dir: Path, out_dir:
             todo.append((sub, digest))
 
     if todo:
-        hide = [course.root, Path(submissions_dir).resolve(), out_dir.resolve(), Path("/tmp"), Path("/var/tmp"),
-                Path("/dev/shm"), Path("/root"), Path("/home"), Path("/mnt"), Path("/media"), Path("/srv")]
-        if use_sandbox:
-            sandbox.kill_stale(SANDBOX_UIDS)  # left over if an earlier grader was killed with -9
-        zyg = Zygote(hide, use_sandbox)
+        exclude = [course.root, Path(submissions_dir).resolve(), out_dir.resolve()]
+        if use_sandbox and os.geteuid() == 0:
+            sandbox.kill_stale()  # left over if an earlier root grader was killed with -9
+        zyg = Zygote(exclude, use_sandbox)
         try:
             ref_log = _run_reference(zyg, reference_plan, data_files, limits)
             jobs = max(1, jobs or os.cpu_count() or 1)
             autograded = out_dir if db_url != "none" else None
+            csv_path = out_dir / "grades.csv"
+            earlier = results.read_rows(csv_path)
             for sub, row, parts in _run_all(zyg, todo, nb_name, source_nb, release_nb, reference_plan, ref_log,
                                             data_files, limits, jobs, progress, show_details, autograded):
                 rows_by_student[sub.student_id] = row
                 _write_feedback(out_dir, row, parts)
                 _append_journal(journal_path, {"student": sub.student_id, "digest": _digest_of(todo, sub),
                                                "source": source_digest, "row": asdict(row)})
+                # grades.csv grows as rows finish: a batch stopped midway still shows every graded row
+                results.write_rows(csv_path, results.merge(earlier, list(rows_by_student.values())))
         finally:
             zyg.close()
     rows = sorted(rows_by_student.values(), key=lambda r: r.student_id)
@@ -213,9 +256,12 @@ def _run_reference(zyg: Zygote, reference_plan, data_files, limits) -> verdict.R
     for item in reference_plan.items:
         if item.kind != "test":
             continue
-        end = log.cells_ended.get(item.grade_id)
-        if end is None or not end.get("ok"):
-            what = f"{end.get('ename')}: {end.get('evalue')}" if end else f"did not run ({log.reason})"
+        end = log.cells.get(item.grade_id)
+        problem = log.tampered_at(item.grade_id)
+        if end is None or not end.get("ok") or problem or end.get("tripwire"):
+            what = (problem or (f"{end.get('ename')}: {end.get('evalue')}" if end and not end.get("ok") else "")
+                    or (f"replaced {', '.join(end['tripwire'])}" if end and end.get("tripwire") else "")
+                    or f"did not run ({log.reason})")
             raise CourseError(f"The reference solution fails its own test cell {item.grade_id}: {what}")
     return log
 
@@ -232,7 +278,8 @@ def _run_all(zyg, todo, nb_name, source_nb, release_nb, reference_plan, ref_log,
             while queue and len(in_flight) < jobs:
                 sub, _ = queue.pop(0)
                 try:
-                    student_nb = _load(sub.folder / nb_name)
+                    student_nb = sub.notebook if getattr(sub, "notebook", None) is not None \
+                        else _load(sub.folder / nb_name)
                     p = planning.build_plan(source_nb, student_nb, release_nb)
                 except Exception as exc:  # unreadable after all: a row, never a stopped batch
                     row = Row(sub.student_id, sub.folder.name, max_score=sum(i.points for i in reference_plan.items),
@@ -248,12 +295,18 @@ def _run_all(zyg, todo, nb_name, source_nb, release_nb, reference_plan, ref_log,
                 continue
             job = zyg.wait_one()
             sub, p, _ = in_flight.pop(job)
-            log = zyg.events(job)
-            row, parts = judge(sub, p, reference_plan, ref_log, log, show_details)
-            if autograded_out is not None:
-                from ..gradebook import write_autograded
+            try:
+                log = zyg.events(job)
+                row, parts = judge(sub, p, reference_plan, ref_log, log, show_details)
+                if autograded_out is not None:
+                    from ..gradebook import write_autograded
 
-                write_autograded(autograded_out, sub.folder.name, nb_name, sub.student_id, source_nb, p)
+                    write_autograded(autograded_out, sub.folder.name, nb_name, sub.student_id, source_nb, p)
+            except Exception as exc:  # the grader's own failure on this one submission: its row says so
+                row = Row(sub.student_id, sub.folder.name, max_score=sum(i.points for i in reference_plan.items),
+                          auto_max_score=sum(i.points for i in reference_plan.items if i.kind == "test"),
+                          status="crashed", reason=f"grader error on this submission: {type(exc).__name__}: {exc}"[:300])
+                parts = []
             bar.update()
             yield sub, row, parts
     finally:

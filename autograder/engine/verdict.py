@@ -1,4 +1,4 @@
-"""Trusted verdicts: decided in the grader's process from the records of two runs.
+"""Trusted verdicts (outside): decided in the grader's process from the results of two runs.
 
 For every test cell, the reference run (the instructor's solution) and the student's run recorded
 values under the same keys. A cell earns its points only if, in the student's run, it finished
@@ -19,46 +19,39 @@ LOOP_NODES = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.D
 
 @dataclass
 class RunLog:
-    """What one run reported, parsed defensively (the student's run may write anything)."""
+    """One run's result as its monitor wrote it: every message in it was checked outside the
+    sandbox (``protocol``), and at most one of each kind per cell was kept."""
 
-    cells_ended: dict[str, dict] = field(default_factory=dict)  # label -> last cell_end event
-    cells_started: set[str] = field(default_factory=set)
-    records: dict[str, dict[str, list[dict]]] = field(default_factory=dict)  # cell -> key -> [events]
-    tripwires: dict[str, list[str]] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)  # cell labels in the order they ran
+    cells: dict[str, dict] = field(default_factory=dict)  # label -> {ok, ename, evalue, tripwire}
+    records: dict[str, dict[str, dict]] = field(default_factory=dict)  # test cell -> key -> record
+    tamper: list[tuple[int, str]] = field(default_factory=list)  # (cell index, reason)
     finished: bool = False
     status: str = "crashed"
-    reason: str = "the run ended without a verdict line"
+    reason: str = "the run ended without a result"
+
+    def tampered_at(self, label: str) -> str | None:
+        """Why the messages of this cell cannot be believed (tampering at or before it), or None."""
+        if label not in self.order:
+            return None
+        index = self.order.index(label)
+        reasons = [why for at, why in self.tamper if at <= index]
+        return reasons[0] if reasons else None
 
 
-def parse_events(lines: list[str]) -> RunLog:
-    log = RunLog()
-    for raw in lines:
-        try:
-            event = json.loads(raw)
-        except ValueError:
-            continue
-        if not isinstance(event, dict):
-            continue
-        kind, cell = event.get("t"), event.get("cell")
-        if kind == "cell_start" and isinstance(cell, str):
-            log.cells_started.add(cell)
-        elif kind == "cell_end" and isinstance(cell, str):
-            log.cells_ended[cell] = event
-        elif kind == "record" and isinstance(cell, str) and isinstance(event.get("key"), str):
-            log.records.setdefault(cell, {}).setdefault(event["key"], []).append(event)
-        elif kind == "tripwire" and isinstance(cell, str):
-            names = event.get("tampered")
-            log.tripwires[cell] = [str(n) for n in names] if isinstance(names, list) else ["tripwire report"]
-        elif kind == "finished":
-            log.finished = True
-    # The monitor's verdict is always the last line; anything earlier claiming to be it is ignored.
-    if lines:
-        try:
-            last = json.loads(lines[-1])
-            if isinstance(last, dict) and last.get("t") == "end":
-                log.status, log.reason = str(last.get("status")), str(last.get("reason") or "")
-        except ValueError:
-            pass
+def parse_result(text: str) -> RunLog:
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return RunLog()
+    if not isinstance(data, dict):
+        return RunLog()
+    log = RunLog(status=str(data.get("status", "crashed")), reason=str(data.get("reason") or ""),
+                 finished=bool(data.get("finished")))
+    log.order = [str(x) for x in data.get("order") or []]
+    log.cells = data.get("cells") or {}
+    log.records = data.get("records") or {}
+    log.tamper = [(int(i), str(w)) for i, w in data.get("tamper") or []]
     return log
 
 
@@ -103,7 +96,10 @@ def _as_float(x):
     if isinstance(x, bool):
         return None
     if isinstance(x, (int, float)):
-        return float(x)
+        try:
+            return float(x)
+        except OverflowError:
+            return None
     if x in ("nan", "inf", "-inf"):
         return float(x)
     return None
@@ -139,13 +135,14 @@ class CellVerdict:
 
 def judge_test(item, reference: RunLog, student: RunLog, answer_sources: dict[str, str]) -> CellVerdict:
     gid = item.grade_id
-    if student.tripwires.get(gid):
-        return CellVerdict(0.0, False, "tampered", "student code replaced " + ", ".join(student.tripwires[gid][:5]))
-    if gid in student.cells_started and gid not in student.tripwires:
-        return CellVerdict(0.0, False, "tampered", "the grader's integrity check did not report before this cell")
-    end = student.cells_ended.get(gid)
+    forged = student.tampered_at(gid)
+    if forged:
+        return CellVerdict(0.0, False, "tampered", forged)
+    end = student.cells.get(gid)
     if end is None:
         return CellVerdict(0.0, False, "not_run", "this test did not run (the notebook stopped earlier)")
+    if end.get("tripwire"):
+        return CellVerdict(0.0, False, "tampered", "student code replaced " + ", ".join(end["tripwire"][:5]))
     if not end.get("ok"):
         return CellVerdict(0.0, False, "error", ename=str(end.get("ename")), evalue=str(end.get("evalue") or ""))
     for check, fn in item.static_checks:
@@ -156,17 +153,15 @@ def judge_test(item, reference: RunLog, student: RunLog, answer_sources: dict[st
     if not ref_records:
         return CellVerdict(item.points, True, "passed", verified=False)
     got_records = student.records.get(gid, {})
-    total_weight = sum(_weight(evs[-1]) for evs in ref_records.values())
+    total_weight = sum(_weight(r) for r in ref_records.values())
     earned_weight, failed = 0.0, []
-    for key, ref_events in ref_records.items():
-        ref = ref_events[-1]
-        got = got_records.get(key, [])
-        ok = bool(got) and all(values_match(ref.get("value"), g.get("value"), float(ref.get("rtol", 0)),
-                                            float(ref.get("atol", 0))) for g in got)
-        if ok:
+    for key, ref in ref_records.items():
+        got = got_records.get(key)
+        if got is not None and values_match(ref.get("value"), got.get("value"), float(ref.get("rtol", 0)),
+                                            float(ref.get("atol", 0))):
             earned_weight += _weight(ref)
         else:
-            failed.append(key if got else f"{key} (not recorded)")
+            failed.append(key if got is not None else f"{key} (not recorded)")
     if not failed:
         return CellVerdict(item.points, True, "passed")
     earned = item.points * earned_weight / total_weight if _partial(ref_records) else 0.0
@@ -179,4 +174,4 @@ def _weight(event) -> float:
 
 
 def _partial(ref_records) -> bool:
-    return any(isinstance(evs[-1].get("weight"), (int, float)) for evs in ref_records.values())
+    return any(isinstance(r.get("weight"), (int, float)) for r in ref_records.values())
