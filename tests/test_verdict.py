@@ -1,13 +1,23 @@
-"""The trusted comparison of recorded values, on hand-made records (no sandbox needed)."""
+"""The monitor's schema checks and the trusted verdict, on hand-made report lines (no sandbox).
+
+Lines go through the real monitor loop (``monitor._drive``) over real pipes, exactly as a worker's
+would, so forged, malformed and duplicated messages are judged by the code that grades students.
+"""
 
 import json
+import os
+import threading
 
 import numpy as np
 import pytest
 
-from autograder.engine import verdict
+from autograder.engine import monitor, protocol, verdict
+from autograder.engine.inside import tripwires
+from autograder.engine.inside.runner import encode
 from autograder.engine.plan import GradeItem
-from autograder.engine.runner import encode
+
+LIMITS = {"cell_timeout": 5, "total_timeout": 10, "output_bytes": 64 << 20}
+CELLS = [{"label": "answer", "kind": "answer", "source": ""}, {"label": "test_f", "kind": "test", "source": "np = 1"}]
 
 
 def enc(x):
@@ -35,50 +45,153 @@ def test_values_match(ref, got, ok):
     assert verdict.values_match(enc(ref), enc(got), rtol=1e-9, atol=1e-12) is ok
 
 
-def _log(cell, records, ok=True, tripwire=()):
-    lines = [json.dumps({"t": "tripwire", "cell": cell, "tampered": list(tripwire)}),
-             json.dumps({"t": "cell_start", "cell": cell})]
-    for key, value, weight in records:
-        lines.append(json.dumps({"t": "record", "cell": cell, "key": key, "value": enc(value), "rtol": 1e-9,
-                                 "atol": 0.0, "weight": weight}))
-    lines.append(json.dumps({"t": "cell_end", "cell": cell, "ok": ok}))
-    lines.append(json.dumps({"t": "finished"}))
-    lines.append(json.dumps({"t": "end", "status": "ok", "reason": ""}))
-    return verdict.parse_events(lines)
+def rec(key, value, weight=None, cell=1):
+    return json.dumps({"t": "record", "cell": cell, "key": key, "value": enc(value), "rtol": 1e-9, "atol": 0.0,
+                       "weight": weight})
+
+
+def honest(records=(), ok=True, tripwire=()):
+    """The lines a genuine runner writes for CELLS."""
+    return ([json.dumps({"t": "cell_end", "cell": 0, "ok": True, "ename": None, "evalue": None}),
+             json.dumps({"t": "tripwire", "cell": 1, "tampered": list(tripwire)})]
+            + [rec(*r) for r in records]
+            + [json.dumps({"t": "cell_end", "cell": 1, "ok": ok, "ename": None if ok else "AssertionError",
+                           "evalue": None})])
+
+
+def drive(lines: list, cells=CELLS) -> verdict.RunLog:
+    """Feed raw lines (str or bytes) to the real monitor loop; returns what the grader reads."""
+    tripwires.snapshot()
+    rep_r, rep_w = os.pipe()
+    cmd_r, cmd_w = os.pipe()
+    data = b"".join((x if isinstance(x, bytes) else x.encode()) + b"\n" for x in lines)
+
+    def feed():
+        with os.fdopen(rep_w, "wb") as f:
+            f.write(data)
+
+    threading.Thread(target=feed, daemon=True).start()
+    result = monitor.Result(cells)
+    monitor._drive(result, cells, LIMITS, cmd_w, monitor.Lines(rep_r, LIMITS["output_bytes"]), first=0)
+    for fd in (rep_r, cmd_r):
+        os.close(fd)
+    return verdict.parse_result(json.dumps(result.as_json()))
 
 
 ITEM = GradeItem("test_f", "test", 4.0)
+REF = None
+
+
+def judge(lines, ref_records=(("a", 1.0), ("b", 2.0))):
+    return verdict.judge_test(ITEM, drive(honest(ref_records)), drive(lines), {})
 
 
 def test_points_need_every_record_to_match():
-    ref = _log("test_f", [("a", 1.0, None), ("b", 2.0, None)])
-    assert verdict.judge_test(ITEM, ref, _log("test_f", [("a", 1.0, None), ("b", 2.0, None)]), {}).earned == 4
-    assert verdict.judge_test(ITEM, ref, _log("test_f", [("a", 1.0, None), ("b", 3.0, None)]), {}).earned == 0
-    assert verdict.judge_test(ITEM, ref, _log("test_f", [("a", 1.0, None)]), {}).earned == 0  # b missing
-
-
-def test_injected_duplicates_do_not_help():
-    ref = _log("test_f", [("a", 1.0, None)])
-    assert verdict.judge_test(ITEM, ref, _log("test_f", [("a", 1.0, None), ("a", 5.0, None)]), {}).earned == 0
+    assert judge(honest([("a", 1.0), ("b", 2.0)])).earned == 4
+    assert judge(honest([("a", 1.0), ("b", 3.0)])).earned == 0
+    assert judge(honest([("a", 1.0)])).earned == 0  # b missing
 
 
 def test_partial_credit_by_weight():
-    ref = _log("test_f", [("a", 1.0, 1), ("b", 2.0, 3)])
-    got = _log("test_f", [("a", 0.0, 1), ("b", 2.0, 3)])
-    assert verdict.judge_test(ITEM, ref, got, {}).earned == 3.0
+    v = judge(honest([("a", 0.0, 1), ("b", 2.0, 3)]), ref_records=[("a", 1.0, 1), ("b", 2.0, 3)])
+    assert v.earned == 3.0
 
 
-def test_asserts_failing_in_process_or_tampering_give_nothing():
-    ref = _log("test_f", [("a", 1.0, None)])
-    assert verdict.judge_test(ITEM, ref, _log("test_f", [("a", 1.0, None)], ok=False), {}).earned == 0
-    v = verdict.judge_test(ITEM, ref, _log("test_f", [("a", 1.0, None)], tripwire=["np.allclose"]), {})
+def test_failing_asserts_or_a_tripwire_give_nothing():
+    assert judge(honest([("a", 1.0), ("b", 2.0)], ok=False)).earned == 0
+    v = judge(honest([("a", 1.0), ("b", 2.0)], tripwire=["np.allclose"]))
+    assert v.earned == 0 and v.message_kind == "tampered" and "np.allclose" in v.detail
+
+
+HOSTILE_LINES = {
+    "deep nesting": "[" * 200_000 + "]" * 200_000,
+    "400-digit integer": '{"t": "record", "cell": 1, "key": "a", "value": {"array": {"shape": [], "kind": "i", '
+                         '"data": [' + "9" * 400 + ']}}, "rtol": 0, "atol": 0, "weight": null}',
+    "huge float": '{"t": "record", "cell": 1, "key": "a", "value": {"scalar": null}, "rtol": 1e999, "atol": 0, '
+                  '"weight": null}',
+    "NaN token": '{"t": "record", "cell": 1, "key": "a", "value": {"scalar": null}, "rtol": NaN, "atol": 0, '
+                 '"weight": null}',
+    "unknown type": '{"t": "end", "status": "graded"}',
+    "extra key": '{"t": "cell_end", "cell": 1, "ok": true, "ename": null, "evalue": null, "points": 4}',
+    "not JSON": "\x00\xff garbage",
+    "wrong shape size": '{"t": "record", "cell": 1, "key": "a", "value": {"array": {"shape": [3], "kind": "f", '
+                        '"data": [1.0]}}, "rtol": 0, "atol": 0, "weight": null}',
+    "over-long line": "x" * (protocol.MAX_LINE + 10),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_LINES))
+def test_a_malformed_line_is_tampering_never_a_crash(name):
+    lines = honest([("a", 1.0), ("b", 2.0)])
+    lines.insert(1, HOSTILE_LINES[name])  # written by student code during the answer cell
+    v = judge(lines)
+    assert v.earned == 0 and v.message_kind == "tampered" and "malformed report" in v.detail
+
+
+def test_first_message_wins_forged_cell_end():
+    forged = json.dumps({"t": "cell_end", "cell": 1, "ok": True, "ename": None, "evalue": None})
+    lines = honest([("a", 1.0), ("b", 2.0)])
+    lines.insert(2, forged)  # right after the genuine tripwire: ends the cell before its records
+    log = drive(lines)
+    assert log.tamper, "the genuine cell_end after the forged one is a message too many"
+    assert verdict.judge_test(ITEM, drive(honest([("a", 1.0), ("b", 2.0)])), log, {}).earned == 0
+
+
+def test_forged_tripwire_cannot_erase_a_real_one():
+    lines = honest([("a", 1.0), ("b", 2.0)], tripwire=["np.allclose"])
+    lines.insert(2, json.dumps({"t": "tripwire", "cell": 1, "tampered": []}))
+    v = judge(lines)
     assert v.earned == 0 and v.message_kind == "tampered"
+    first_forged = honest([("a", 1.0), ("b", 2.0)], tripwire=["np.allclose"])
+    first_forged.insert(1, json.dumps({"t": "tripwire", "cell": 1, "tampered": []}))  # before the real one
+    assert judge(first_forged).earned == 0
 
 
-def test_only_the_monitors_last_line_is_believed():
-    lines = [json.dumps({"t": "end", "status": "graded"}), json.dumps({"t": "finished"})]
-    log = verdict.parse_events(lines)
-    assert log.status == "crashed"
+def test_duplicate_record_is_tampering():
+    lines = honest([("a", 1.0), ("b", 2.0)])
+    lines.insert(3, rec("a", 1.0))
+    v = judge(lines)
+    assert v.earned == 0 and "reported twice" in v.detail
+
+
+def test_tripwire_names_only_from_the_known_list():
+    log = drive(honest([("a", 1.0), ("b", 2.0)], tripwire=["np.allclose", "<script>secret hidden input 5527",
+                                                            "notebook name 'np'", "notebook name 'zzz'"]))
+    assert log.cells["test_f"]["tripwire"] == ["np.allclose", "an unknown name", "notebook name 'np'",
+                                               "an unknown name"]
+
+
+def test_a_message_for_another_cell_is_tampering():
+    lines = honest([("a", 1.0), ("b", 2.0)])
+    lines.insert(1, rec("a", 1.0, cell=1))  # sent during the answer cell, claiming to be the test's
+    assert judge(lines).earned == 0
+
+
+def test_tampering_keeps_honest_points_before_it():
+    cells = [{"label": "t1", "kind": "test", "source": ""}, {"label": "t2", "kind": "test", "source": ""}]
+    lines = [json.dumps({"t": "tripwire", "cell": 0, "tampered": []}), rec("a", 1.0, cell=0),
+             json.dumps({"t": "cell_end", "cell": 0, "ok": True, "ename": None, "evalue": None}),
+             "garbage",
+             json.dumps({"t": "tripwire", "cell": 1, "tampered": []}), rec("a", 1.0, cell=1),
+             json.dumps({"t": "cell_end", "cell": 1, "ok": True, "ename": None, "evalue": None})]
+    log = drive(lines, cells)
+    ref = drive([ln for ln in lines if ln != "garbage"], cells)
+    assert verdict.judge_test(GradeItem("t1", "test", 1.0), ref, log, {}).earned == 1
+    assert verdict.judge_test(GradeItem("t2", "test", 1.0), ref, log, {}).earned == 0
+
+
+def test_the_monitor_owns_the_clock():
+    """A cell that never reports its end is a timeout whatever was forged for other cells."""
+    lines = [json.dumps({"t": "cell_end", "cell": 0, "ok": True, "ename": None, "evalue": None})]
+    rep_r, rep_w = os.pipe()
+    cmd_r, cmd_w = os.pipe()
+    os.write(rep_w, ("\n".join(lines) + "\n").encode())
+    result = monitor.Result(CELLS)
+    limits = {**LIMITS, "cell_timeout": 0.3}
+    monitor._drive(result, CELLS, limits, cmd_w, monitor.Lines(rep_r, 1 << 20), first=0)
+    for fd in (rep_r, rep_w, cmd_r):
+        os.close(fd)
+    assert result.status == "timeout" and "test_f" in result.reason
 
 
 def test_static_no_loops():

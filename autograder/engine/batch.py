@@ -320,6 +320,7 @@ def judge(sub: Submission, p: planning.Plan, reference_plan: planning.Plan, ref_
     parts: list[feedback.Part] = []
     reasons: list[str] = []
     unverified = []
+    tampered: dict[str, list[str]] = {}  # why -> the test cells it cost
     for item in p.items:
         row.max_score += item.points
         if item.kind == "written":
@@ -336,9 +337,10 @@ def judge(sub: Submission, p: planning.Plan, reference_plan: planning.Plan, ref_
         if not v.verified:
             unverified.append(item.grade_id)
         if v.message_kind == "tampered":
-            reasons.append(f"{item.grade_id}: {v.detail}")
+            tampered.setdefault(v.detail, []).append(item.grade_id)
         parts.append(feedback.Part(item.grade_id, "tests", item.points, v.earned, v.passed,
                                    _message(item, v, show_details)))
+    reasons += [f"{', '.join(cells)}: {why}" for why, cells in tampered.items()]
     row.score = row.auto_score
     row.auto_score = round(row.auto_score, 6)
     row.score = round(row.score, 6)
@@ -365,8 +367,7 @@ def _message(item, v: verdict.CellVerdict, show_details: bool = False) -> str:
         return "All tests passed."
     hint_txt = feedback.hint_text(item.visible_source)
     if v.message_kind == "error":
-        has_hidden = item.has_hidden and not show_details
-        return feedback.error_message(has_hidden, item.visible_source, v.ename, v.evalue) + hint_txt
+        return feedback.error_message(item.visible_source, v.ename, v.evalue, show_details) + hint_txt
     if v.message_kind == "mismatch":
         return f"A hidden test failed: {v.detail}.{hint_txt}"
     if v.message_kind == "static":

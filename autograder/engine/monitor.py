@@ -149,6 +149,7 @@ def _run(job: dict, sandboxed: bool, keep: list[str]) -> Result:
         _first(job, jail, files, lease.uid if lease else None, sandboxed, me, cmd_r, rep_w, sync_w)
     for fd in (cmd_r, rep_w, sync_w):
         os.close(fd)
+    os.set_inheritable(cmd_w, False)
     pid1 = None
     try:
         pid1, setup_error = _await_setup(sync_r, time.monotonic() + 60)
@@ -238,6 +239,8 @@ def _drive(result: Result, cells, limits, cmd_w: int, lines: Lines, first: int) 
                     continue
                 wire = [n if n in known or _bound_name(n, bound) else "an unknown name" for n in msg["tampered"]]
             elif kind_of == "record":
+                if kind != "test":
+                    continue  # only test cells' records count; a student may call record() too
                 if msg["key"] in records:
                     result.flag(index, f"record {msg['key']!r} reported twice")
                     continue
@@ -251,6 +254,13 @@ def _drive(result: Result, cells, limits, cmd_w: int, lines: Lines, first: int) 
                     result.records[label] = records
                 break
     result.finished = True
+    os.close(cmd_w)  # the genuine runner returns now, and its PID 1 exit closes the report pipe
+    end = min(total_deadline, time.monotonic() + 2.0)
+    while True:
+        line = lines.next(end)
+        if line is None or line in ("timeout", "flood"):
+            return
+        result.flag(len(cells) - 1, "a message after the last cell")
 
 
 def _bound_name(name: str, bound: set[str]) -> bool:

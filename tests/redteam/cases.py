@@ -56,7 +56,7 @@ for fd in range(3, 64):
         os.write(fd, (json.dumps({{"t": "end", "status": "graded", "reason": ""}}) + "\\n").encode())
     except OSError:
         pass
-''', {"graded", "crashed"}, 0),
+''', {"flagged"}, 0),
     "ipython_hooks": (FAKE + '''
 ip = get_ipython()
 try:
@@ -163,7 +163,7 @@ for _ in range(10000):
         os.fork()
     except OSError:
         break
-''', {"graded", "crashed", "timeout"}, 0),
+''', {"graded", "crashed", "timeout", "flagged"}, 0),  # its copies report too: flagged
     "output_flood": (FAKE + "import sys\nwhile True:\n    sys.stdout.write('x' * 100000)\n", {"timeout"}, 0),
     "record_flood": (FAKE + "from course_utils.grading import record\nwhile True:\n"
                      "    record('k', np.zeros(1_000_000))\n", {"crashed", "timeout"}, 0),
