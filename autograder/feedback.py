@@ -65,7 +65,8 @@ def hint_text(visible_source: str) -> str:
     return f" Hint: {joined}" + ("" if joined[-1] in "?!" else ".")
 
 
-def error_message(visible_text: str, ename: str | None, evalue: str | None, show_details: bool = False) -> str:
+def error_message(visible_text: str, ename: str | None, evalue: str | None, show_details: bool = False,
+                  has_hidden: bool = True) -> str:
     """What a student may read about an exception raised in a test cell.
 
     The exception comes from the student's process, where every hidden test's source is in memory,
@@ -80,11 +81,12 @@ def error_message(visible_text: str, ename: str | None, evalue: str | None, show
         return "Not implemented yet (the function still raises NotImplementedError)."
     if show_details:
         return f"{ename}: {evalue}"[:600] if evalue else ename
+    failed = "A hidden test failed" if has_hidden else "A test failed"
     if ename not in SAFE_ENAMES:
-        return "A test failed (an exception of the student's own class)."
+        return f"{failed} (an exception of the student's own class)."
     if evalue and made_of_visible_text(evalue, visible_text):
         return f"{ename}: {evalue}"[:600]
-    return f"A test failed ({ename})."
+    return f"{failed} ({ename})."
 
 
 def made_of_visible_text(message: str, visible_text: str) -> bool:

@@ -1,5 +1,6 @@
-"""Each run's private /tmp keeps what must stay reachable under /tmp (a checkout's .venv in /tmp, as
-in CI) and nothing else: lazy imports such as torch._dynamo must still find their files."""
+"""A run's root file system holds the kept paths even when they live under /tmp (a checkout's .venv
+in /tmp, as in CI), read-only, and nothing else: lazy imports such as torch._dynamo must still find
+their files, and a solution next to the environment must not be there."""
 
 import os
 import tempfile
@@ -12,7 +13,7 @@ from autograder.engine import sandbox
 pytestmark = pytest.mark.skipif(not sandbox.available()[0], reason=sandbox.available()[1])
 
 
-def test_private_tmp_binds_back_kept_paths_only():
+def test_root_holds_kept_paths_under_tmp_only():
     root = Path(tempfile.mkdtemp(prefix="dlcourse-keep-"))
     (root / "venv" / "lib").mkdir(parents=True)
     (root / "venv" / "lib" / "lazy_module.py").write_text("X = 1\n")
@@ -22,12 +23,11 @@ def test_private_tmp_binds_back_kept_paths_only():
     pid = os.fork()
     if pid == 0:
         try:
-            sandbox.unshare(sandbox.CLONE_NEWNS)
-            sandbox.mount("none", "/", None, sandbox.MS_REC | sandbox.MS_PRIVATE)
-            sandbox.private_tmp("1m", [root / "venv"])
-            seen = ((root / "venv" / "lib" / "lazy_module.py").exists(), (root / "source").exists())
+            new = sandbox.enter(sandbox.Jail(keep=[str(root / "venv")]), {})
+            inside = Path(new + str(root))
+            seen = ((inside / "venv" / "lib" / "lazy_module.py").exists(), (inside / "source").exists())
             try:  # read-only: the run cannot change the environment it imports from
-                (root / "venv" / "lib" / "x").write_text("x")
+                (inside / "venv" / "lib" / "x").write_text("x")
                 writable = True
             except OSError:
                 writable = False

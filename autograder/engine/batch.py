@@ -367,7 +367,8 @@ def _message(item, v: verdict.CellVerdict, show_details: bool = False) -> str:
         return "All tests passed."
     hint_txt = feedback.hint_text(item.visible_source)
     if v.message_kind == "error":
-        return feedback.error_message(item.visible_source, v.ename, v.evalue, show_details) + hint_txt
+        return feedback.error_message(item.visible_source, v.ename, v.evalue, show_details,
+                                      item.has_hidden) + hint_txt
     if v.message_kind == "mismatch":
         return f"A hidden test failed: {v.detail}.{hint_txt}"
     if v.message_kind == "static":

@@ -211,6 +211,12 @@ def _limit_ipc(total_bytes: int) -> None:
 def become_pid1(new: str, workdir: str) -> None:
     """Mount this PID namespace's /proc, switch to the new root, drop every privilege."""
     mount("proc", new + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    # The run's own IPC, UTS and network sysctls belong to the run's uid: read-only, or a student
+    # could raise its shared-memory limits (the worker keeps that uid, only in a nested namespace).
+    for path in ("/proc/sys", "/proc/sysrq-trigger"):
+        if os.path.exists(new + path):
+            mount(new + path, new + path, None, MS_BIND | MS_REC)
+            mount(None, new + path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
     mount(new, new, None, MS_BIND | MS_REC)  # a mount of our own to pivot to: inherited ones are locked
     _check(_libc.syscall(155, new.encode(), (new + "/.old").encode()), "pivot_root")  # SYS_pivot_root, x86_64
     os.chdir("/")
