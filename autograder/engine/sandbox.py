@@ -211,6 +211,9 @@ def _limit_ipc(total_bytes: int) -> None:
 def become_pid1(new: str, workdir: str) -> None:
     """Mount this PID namespace's /proc, switch to the new root, drop every privilege."""
     mount("proc", new + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    # One more user namespace below this one (the worker's own, next), then none: a student's own
+    # user namespace could mount a tmpfs, which no limit of ours would count.
+    Path(new, "proc/sys/user/max_user_namespaces").write_text("1")
     # The run's own IPC, UTS and network sysctls belong to the run's uid: read-only, or a student
     # could raise its shared-memory limits (the worker keeps that uid, only in a nested namespace).
     for path in ("/proc/sys", "/proc/sysrq-trigger"):
@@ -247,9 +250,57 @@ def _drop_privileges() -> None:
 
     _check(_libc.capset(ctypes.byref(Header(0x20080522, 0)), (Data * 2)()), "capset")
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+    deny_syscalls()
     caps = next(ln for ln in Path("/proc/self/status").read_text().splitlines() if ln.startswith("CapEff:"))
     if int(caps.split()[1], 16) != 0:
         raise OSError(errno.EPERM, "capabilities survived")
+
+
+# Syscalls a notebook never needs that would bypass our limits (memfd_create: memory no rlimit
+# counts) or widen the kernel's attack surface. Per architecture; other syscall ABIs are refused.
+DENIED_SYSCALLS = {
+    "x86_64": (0xC000003E, {"memfd_create": 319, "io_uring_setup": 425, "io_uring_enter": 426,
+                            "io_uring_register": 427, "bpf": 321, "userfaultfd": 323, "perf_event_open": 298,
+                            "keyctl": 250, "add_key": 248, "request_key": 249, "kexec_load": 246,
+                            "kexec_file_load": 320, "init_module": 175, "finit_module": 313, "setns": 308}),
+    "aarch64": (0xC00000B7, {"memfd_create": 279, "io_uring_setup": 425, "io_uring_enter": 426,
+                             "io_uring_register": 427, "bpf": 280, "userfaultfd": 282, "perf_event_open": 241,
+                             "keyctl": 219, "add_key": 217, "request_key": 218, "kexec_load": 104,
+                             "kexec_file_load": 294, "init_module": 105, "finit_module": 273, "setns": 268}),
+}
+
+
+def deny_syscalls() -> bool:
+    """Install a seccomp filter returning EPERM for :data:`DENIED_SYSCALLS`; False on an unknown
+    architecture (the rest of the sandbox still holds)."""
+    arch = os.uname().machine
+    if arch not in DENIED_SYSCALLS:
+        return False
+    audit_arch, numbers = DENIED_SYSCALLS[arch]
+    ld_abs, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06
+    allow, deny = 0x7FFF0000, 0x00050000 | errno.EPERM
+    nrs = sorted(numbers.values())
+    prog = [(ld_abs, 0, 0, 4)]  # seccomp_data.arch
+    prog.append((jeq, 1, 0, audit_arch))
+    prog.append((ret, 0, 0, deny))  # another syscall ABI (i386 via int 0x80): refused wholesale
+    prog.append((ld_abs, 0, 0, 0))  # seccomp_data.nr
+    prog.append((jge, len(nrs) + 1, 0, 0x40000000))  # x32 numbers
+    for k, nr in enumerate(nrs):
+        prog.append((jeq, len(nrs) - k, 0, nr))
+    prog.append((ret, 0, 0, allow))
+    prog.append((ret, 0, 0, deny))
+
+    class Filter(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
+                    ("k", ctypes.c_uint32)]
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Filter))]
+
+    filters = (Filter * len(prog))(*[Filter(*ins) for ins in prog])
+    program = Program(len(prog), filters)
+    _check(_libc.prctl(22, 2, ctypes.byref(program), 0, 0), "seccomp")  # PR_SET_SECCOMP, MODE_FILTER
+    return True
 
 
 def set_limits(memory_bytes: int, max_procs: int, max_file_bytes: int, cpu_seconds: int) -> None:

@@ -184,6 +184,21 @@ for attempt in (lambda: os.setuid(0), lambda: libc.unshare(0x00020000) == 0 and 
 def softmax(Z):
     return np.zeros(np.shape(Z))
 ''' + IF_IT_WORKED, {"graded"}, 0),
+    "memory_outside_limits": ('''
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+WORKED = False
+try:  # memory no rlimit counts: a memfd, or a tmpfs in a user namespace of our own
+    fd = os.memfd_create("hoard")
+    os.write(fd, b"x" * (1 << 20))
+    WORKED = True
+except (OSError, AttributeError):
+    pass
+if libc.unshare(0x10000000 | 0x00020000) == 0:
+    WORKED = True
+def softmax(Z):
+    return np.zeros(np.shape(Z))
+''' + IF_IT_WORKED, {"graded"}, 0),
     # --- leaks into what students receive ---------------------------------------------------------
     "leak_through_exception_name": ('''
 import sys
