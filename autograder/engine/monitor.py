@@ -22,6 +22,7 @@ import sys
 import time
 
 from . import protocol, sandbox
+from .cgroups import RunCgroup
 from .inside import runner, tripwires
 
 CHILD_ENV = {"MPLBACKEND": "Agg", "TQDM_DISABLE": "1", "COURSE_FAST": "1", "OMP_NUM_THREADS": "1",
@@ -142,10 +143,14 @@ def _run(job: dict, sandboxed: bool, keep: list[str]) -> Result:
 
     ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)  # an orphaned run process stays ours to kill
     me = os.getpid()
+    # Real accounting where the host lets us (an honest run charges under 64 MiB of the warm parent).
+    cgroup = RunCgroup.create(f"dlcourse-run-{me}", limits["memory"] + (64 << 20), limits["max_procs"] + 16)
     first = os.fork()
     if first == 0:
         for fd in (cmd_w, rep_r, sync_r):
             os.close(fd)
+        if cgroup is not None:
+            cgroup.enter()
         _first(job, jail, files, lease.uid if lease else None, sandboxed, me, cmd_r, rep_w, sync_w)
     for fd in (cmd_r, rep_w, sync_w):
         os.close(fd)
@@ -169,6 +174,8 @@ def _run(job: dict, sandboxed: bool, keep: list[str]) -> Result:
                 except ProcessLookupError:
                     pass
         _reap(first)
+        if cgroup is not None:
+            cgroup.remove()
         if lease:
             lease.release()
     return result
