@@ -29,7 +29,6 @@ from . import plan as planning
 from . import sandbox, verdict
 
 
-
 @dataclass
 class Limits:
     memory: int = 4 << 30
@@ -305,7 +304,8 @@ def _run_all(zyg, todo, nb_name, source_nb, release_nb, reference_plan, ref_log,
             except Exception as exc:  # the grader's own failure on this one submission: its row says so
                 row = Row(sub.student_id, sub.folder.name, max_score=sum(i.points for i in reference_plan.items),
                           auto_max_score=sum(i.points for i in reference_plan.items if i.kind == "test"),
-                          status="crashed", reason=f"grader error on this submission: {type(exc).__name__}: {exc}"[:300])
+                          status="crashed",
+                          reason=f"grader error on this submission: {type(exc).__name__}: {exc}"[:300])
                 parts = []
             bar.update()
             yield sub, row, parts

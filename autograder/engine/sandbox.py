@@ -29,7 +29,8 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 1024, 2048, 1 << 21
 MNT_DETACH = 2
-PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_SECUREBITS, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 1, 4, 24, 28, 38, 47
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP = 1, 4, 24
+PR_SET_SECUREBITS, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 28, 38, 47
 SECURE_ALL_LOCKED = 0xEF  # NOROOT, NO_SETUID_FIXUP, KEEP_CAPS off, NO_CAP_AMBIENT_RAISE: each locked
 INNER_UID = 1000  # the student's uid inside the run
 ROOT_UIDS = range(70000, 90000)  # outer uids a grader running as root leases, one per run
@@ -370,7 +371,9 @@ class UidLease:
     graders on one host never give two live runs the same uid."""
 
     def __init__(self, seed: int):
-        folder = Path("/run/dlcourse-uids") if os.access("/run", os.W_OK) else Path(tempfile.gettempdir(), "dlcourse-uids")
+        folder = Path("/run/dlcourse-uids")
+        if not os.access("/run", os.W_OK):
+            folder = Path(tempfile.gettempdir(), "dlcourse-uids")
         folder.mkdir(mode=0o700, exist_ok=True)
         n = len(ROOT_UIDS)
         for k in range(n):

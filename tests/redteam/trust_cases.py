@@ -173,7 +173,8 @@ for pid in range(2, 4000):
 import ctypes, os
 libc = ctypes.CDLL(None, use_errno=True)
 WORKED = False
-for attempt in (lambda: os.setuid(0), lambda: libc.unshare(0x00020000) == 0 and libc.mount(b"none", b"/", None, 32 | 1 << 14, None) == 0,
+for attempt in (lambda: os.setuid(0),
+                lambda: libc.unshare(0x00020000) == 0 and libc.mount(b"none", b"/", None, 32 | 1 << 14, None) == 0,
                 lambda: open("/proc/sys/kernel/shmmax", "w").write("1"), lambda: libc.umount2(b"/tmp", 2) == 0,
                 lambda: open("/usr/lib/redteam", "w")):
     try:

@@ -117,7 +117,8 @@ def serve(cells: list[dict], cmd_fd: int, out_fd: int) -> None:
     current = {"cell": -1}
 
     def sink(key, value, rtol, atol, weight):
-        emit({"t": "record", "cell": current["cell"], "key": str(key)[:200], "value": encode(value), "rtol": float(rtol),
+        emit({"t": "record", "cell": current["cell"], "key": str(key)[:200], "value": encode(value),
+              "rtol": float(rtol),
               "atol": float(atol), "weight": None if weight is None else float(weight)})
 
     try:
