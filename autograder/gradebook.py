@@ -10,7 +10,6 @@ SQLAlchemy URL, e.g. PostgreSQL, which Slurm shards can write to at the same tim
 from __future__ import annotations
 
 import copy
-import html
 import json
 import random
 import shutil
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from .errors import CourseError
 from .nbgrader_api import _put_env_bin_on_path, load_config, prepare_workspace
+from .safe_markdown import neutralise
 
 RETRIES = 6
 
@@ -61,8 +61,8 @@ def write_autograded(out_dir: Path, assignment: str, nb_name: str, student_id: s
         gid = meta.get("grade_id")
         if meta.get("solution") and gid:
             if cell.get("cell_type") == "markdown":
-                # Formgrader renders markdown with raw HTML: escaped, a student's <script> stays text.
-                cell["source"] = html.escape(written.get(gid) or "", quote=False)
+                # Formgrader renders markdown with raw HTML and live links, in the grader's session.
+                cell["source"] = neutralise(written.get(gid) or "")
             else:
                 cell["source"] = plan.answer_sources.get(gid) or ""
         if cell.get("cell_type") == "code":
@@ -172,17 +172,23 @@ def _write_manual_csv(path: Path, assignment: str, gb: dict) -> None:
     """Every manual score and comment, one line per question: what the human graders decided."""
     import csv
 
+    from .results import quote_cell, unquote_cell
+
+    fields = ["student_id", "assignment", "question", "score", "max_score", "comment"]
     kept = []
     if path.exists():
         with open(path, newline="", encoding="utf-8") as f:
-            kept = [r for r in csv.DictReader(f) if r["assignment"] != assignment]
+            kept = [{k: unquote_cell(r.get(k) or "") for k in fields} for r in csv.DictReader(f)]
+        kept = [r for r in kept if r["assignment"] != assignment]
     new = [{"student_id": sid, "assignment": assignment, "question": it["question"], "score": f"{it['score']:g}",
             "max_score": f"{it['max_score']:g}", "comment": it["comment"]}
            for sid, entry in sorted(gb.items()) for it in entry["manual_items"]]
     with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=["student_id", "assignment", "question", "score", "max_score", "comment"])
+        w = csv.DictWriter(f, fieldnames=fields)
         w.writeheader()
-        w.writerows(kept + new)
+        # Ids and comments are text a student or a grader typed: never a formula in a spreadsheet.
+        w.writerows({k: v if k in ("score", "max_score") else quote_cell(v) for k, v in r.items()}
+                    for r in kept + new)
 
 
 def write_formgrader_config(out_dir: Path, db_url: str) -> Path:

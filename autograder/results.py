@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -27,6 +28,25 @@ class Row:
 
 
 COLUMNS = [f.name for f in fields(Row)]
+NUMBERS = ("score", "max_score", "auto_score", "auto_max_score", "manual_pending")
+
+# Spreadsheets run a cell that starts with one of these as a formula; student ids are folder names
+# a student chose, so grades.csv must never start a cell with them. A leading quote marks the cell
+# as text. Cells that already start with quotes before such a character get one more, so that
+# unquote_cell(quote_cell(s)) == s for every s and a real id that starts with a quote survives.
+FORMULA_START = "=+-@\t\r"
+_NEEDS_QUOTE = re.compile(f"'*[{re.escape(FORMULA_START)}]")
+_QUOTED = re.compile(f"'+[{re.escape(FORMULA_START)}]")
+
+
+def quote_cell(text: str) -> str:
+    """A text cell as written to a CSV: never read as a formula."""
+    return "'" + text if _NEEDS_QUOTE.match(text) else text
+
+
+def unquote_cell(text: str) -> str:
+    """The inverse of :func:`quote_cell`, for every cell read back from our CSVs."""
+    return text[1:] if _QUOTED.match(text) else text
 
 
 def read_rows(path: Path) -> list[Row]:
@@ -35,8 +55,8 @@ def read_rows(path: Path) -> list[Row]:
     with open(path, newline="", encoding="utf-8") as f:
         rows = []
         for rec in csv.DictReader(f):
-            kw = {k: rec.get(k, "") for k in COLUMNS}
-            for k in ("score", "max_score", "auto_score", "auto_max_score", "manual_pending"):
+            kw = {k: unquote_cell(rec.get(k) or "") for k in COLUMNS}
+            for k in NUMBERS:
                 kw[k] = float(kw[k] or 0)
             rows.append(Row(**kw))
         return rows
@@ -50,9 +70,9 @@ def write_rows(path: Path, rows: list[Row]) -> None:
         writer = csv.DictWriter(f, fieldnames=COLUMNS)
         writer.writeheader()
         for row in sorted(rows, key=lambda r: (r.assignment, r.student_id)):
-            rec = asdict(row)
-            for k in ("score", "max_score", "auto_score", "auto_max_score", "manual_pending"):
-                rec[k] = f"{rec[k]:g}"
+            rec = {k: quote_cell(str(v)) for k, v in asdict(row).items()}
+            for k in NUMBERS:
+                rec[k] = f"{getattr(row, k):g}"  # a negative number stays a number
             writer.writerow(rec)
     tmp.replace(path)
 

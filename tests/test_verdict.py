@@ -117,6 +117,7 @@ HOSTILE_LINES = {
     "wrong shape size": '{"t": "record", "cell": 1, "key": "a", "value": {"array": {"shape": [3], "kind": "f", '
                         '"data": [1.0]}}, "rtol": 0, "atol": 0, "weight": null}',
     "over-long line": "x" * (protocol.MAX_LINE + 10),
+    "quote storm": '"\\"' * 1_000_000,  # an unterminated string full of escaped quotes: linear to scan
 }
 
 

@@ -205,7 +205,7 @@ def grade_batch(course: Course, assignment: str, submissions_dir: Path, out_dir:
                                                   auto_max_score=auto_max, status="invalid",
                                                   reason="; ".join(sub.problems + sub.notes))
             continue
-        digest = getattr(sub, "digest", "") or digest_folder(sub.folder)
+        digest = sub.digest  # of the bytes discover() read; the grader never reads the student's files again
         entry = done.get(sub.student_id)
         if entry and entry["digest"] == digest:
             rows_by_student[sub.student_id] = Row(**entry["row"])
@@ -277,9 +277,9 @@ def _run_all(zyg, todo, nb_name, source_nb, release_nb, reference_plan, ref_log,
             while queue and len(in_flight) < jobs:
                 sub, _ = queue.pop(0)
                 try:
-                    student_nb = sub.notebook if getattr(sub, "notebook", None) is not None \
-                        else _load(sub.folder / nb_name)
-                    p = planning.build_plan(source_nb, student_nb, release_nb)
+                    if sub.notebook is None:
+                        raise ValueError("no notebook was read")
+                    p = planning.build_plan(source_nb, sub.notebook, release_nb)
                 except Exception as exc:  # unreadable after all: a row, never a stopped batch
                     row = Row(sub.student_id, sub.folder.name, max_score=sum(i.points for i in reference_plan.items),
                               auto_max_score=sum(i.points for i in reference_plan.items if i.kind == "test"),

@@ -18,7 +18,9 @@ MAX_NUMBER = 1e300
 MAX_KEY = 200
 MAX_TEXT = 10_000
 MAX_SHAPE_DIMS = 16
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+# A JSON string, or an unterminated one running to the end of the line: with the optional closing
+# quote a match never fails, so the scan stays linear (no retry from every later quote).
+_STRING = re.compile(rb'"[^"\\]*(?:\\.?[^"\\]*)*"?', re.S)
 _BRACKETS = bytes(set(range(256)) - set(b"[]{}"))
 
 
