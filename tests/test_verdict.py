@@ -7,6 +7,7 @@ would, so forged, malformed and duplicated messages are judged by the code that 
 import json
 import os
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -199,3 +200,13 @@ def test_static_no_loops():
     ok, _ = verdict.static_check("no_loops", "f", {"f": "def f(x):\n    return x @ x.T\n"})
     bad, why = verdict.static_check("no_loops", "f", {"f": "def f(x):\n    return [a for a in x]\n"})
     assert ok and not bad and "loop" in why
+
+
+@pytest.mark.parametrize("order", [["ready\n", "pid 42\n"], ["pid 42\n", "ready\n"]])
+def test_setup_handshake_in_either_order(order):
+    """The worker may say `ready` before its parent says `pid N` (a loaded machine): both arrive."""
+    r, w = os.pipe()
+    for line in order:
+        os.write(w, line.encode())
+    os.close(w)
+    assert monitor._await_setup(r, time.monotonic() + 5) == (42, None)

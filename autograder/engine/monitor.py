@@ -29,6 +29,7 @@ CHILD_ENV = {"MPLBACKEND": "Agg", "TQDM_DISABLE": "1", "COURSE_FAST": "1", "OMP_
              "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "HOME": "/tmp", "LANG": "C.UTF-8",
              "PYTHONDONTWRITEBYTECODE": "1"}
 PR_SET_CHILD_SUBREAPER = 36
+RUNNER_FAILED = 70  # the runner itself raised (e.g. student code closed its pipes)
 
 
 class Result:
@@ -182,8 +183,8 @@ def _run(job: dict, sandboxed: bool, keep: list[str]) -> Result:
 
 
 def _await_setup(sync_r: int, deadline: float):
-    """The first child says ``pid N``, the worker ``ready`` (or ``error ...``), before any student
-    code runs; then the pipe closes for good."""
+    """The first child says ``pid N``, the worker ``ready`` (or ``error ...``), in either order,
+    before any student code runs; both close the pipe then, so read it to its end."""
     data = b""
     while time.monotonic() < deadline:
         ready, _, _ = select.select([sync_r], [], [], max(0.0, deadline - time.monotonic()))
@@ -191,8 +192,6 @@ def _await_setup(sync_r: int, deadline: float):
         if not chunk:
             break
         data += chunk
-        if b"ready\n" in data or b"error" in data:
-            break
     os.close(sync_r)
     text = data.decode(errors="replace")
     pid1 = next((int(w.split()[1]) for w in text.splitlines() if w.startswith("pid ")), None)
@@ -280,6 +279,8 @@ def _died(result: Result, first: int) -> None:
     status = _reap(first, timeout=5.0)
     result.status = "crashed"
     result.reason = "the notebook's process ended before its last cell"
+    if status is not None and os.WIFEXITED(status) and 0 < os.WEXITSTATUS(status) < 128:
+        result.reason += f" (exit status {os.WEXITSTATUS(status)})"
     if status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) >= 128:
         sig = os.WEXITSTATUS(status) - 128
         name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
@@ -369,7 +370,7 @@ def _pid1(job, new, workdir, sandboxed, parent, cmd_r, rep_w, sync_w) -> None:
     try:
         runner.serve(job["cells"], cmd_r, rep_w)
     except BaseException:
-        pass
+        os._exit(RUNNER_FAILED)
     os._exit(0)
 
 

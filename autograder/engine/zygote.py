@@ -47,10 +47,17 @@ def main() -> None:
     print("ready", flush=True)
     running: dict[int, str] = {}
     stdin = sys.stdin.fileno()
+    # A finished monitor wakes the loop at once (SIGCHLD through a wakeup pipe), not at the next poll.
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
     buffer = b""
     while True:
-        ready, _, _ = select.select([stdin], [], [], 0.05)
-        if ready:
+        ready, _, _ = select.select([stdin, wake_r], [], [], 1.0)
+        if wake_r in ready:
+            os.read(wake_r, 4096)
+        if stdin in ready:
             data = os.read(stdin, 4096)
             if not data:
                 break
@@ -62,6 +69,10 @@ def main() -> None:
                     pid = os.fork()
                     if pid == 0:
                         os.close(stdin)
+                        signal.set_wakeup_fd(-1)
+                        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                        os.close(wake_r)
+                        os.close(wake_w)
                         monitor.supervise(parts[1], jobs_fd, sandboxed, keep)
                     running[pid] = parts[1]
         while running:
