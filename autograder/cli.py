@@ -7,7 +7,8 @@
     dlcourse badges
 
 Exit status: 0 all good; 1 finished, but some submissions could not be graded (each still has a
-row saying why); 2 bad input (unknown assignment, missing or empty folder...); 130 interrupted.
+row saying why); 2 bad input (unknown assignment, missing or empty folder, an assignment that breaks
+the authoring rules of authoring.py...); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -146,10 +147,15 @@ def _assignments(course, name: str) -> list[str]:
 
 
 def cmd_release(args) -> int:
-    from .release import differences, release
+    from .release import authoring_problems, differences, release
 
     course = _course()
     names = _assignments(course, args.assignment)
+    problems = authoring_problems(course, names)
+    if problems:  # refused, with or without --check: one line per problem
+        for line in problems:
+            print(line, file=sys.stderr)
+        return EXIT_BAD_INPUT
     if args.check:
         stale = [d for name in names for d in differences(course, name)]
         if stale:

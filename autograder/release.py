@@ -8,7 +8,24 @@ import tempfile
 from pathlib import Path
 
 from .course import Course
+from .errors import CourseError
 from .nbgrader_api import prepare_workspace
+
+
+class AuthoringProblems(CourseError):
+    """Assignments that break the authoring rules (``authoring.py``): nothing was released."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        super().__init__("source/ breaks the authoring rules, nothing released:\n  " + "\n  ".join(lines))
+
+
+def authoring_problems(course: Course, assignments: list[str]) -> list[str]:
+    """One line per problem, e.g. ``hw0 test_softmax: assert in the hidden part (line 17): ...``."""
+    from .authoring import lint_notebook
+
+    return [f"{name} {problem}" for name in assignments for nb in course.notebooks(name)
+            for problem in lint_notebook(nb)]
 
 
 def generate(course: Course, assignment: str, dest: Path) -> Path:
@@ -25,6 +42,10 @@ def generate(course: Course, assignment: str, dest: Path) -> Path:
 
 
 def release(course: Course, assignments: list[str]) -> list[Path]:
+    # all or nothing: a student must never receive a notebook whose hidden tests the grader can't trust
+    problems = authoring_problems(course, assignments)
+    if problems:
+        raise AuthoringProblems(problems)
     return [generate(course, a, course.release) for a in assignments]
 
 

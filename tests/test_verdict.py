@@ -98,6 +98,16 @@ def test_partial_credit_by_weight():
     assert v.earned == 3.0
 
 
+def test_unweighted_records_never_earn_partial_credit():
+    ref = [("out", 1.0, 2), ("weights", 2.0, 1), ("inputs unchanged", 3.0)]
+    empty = [("out", 0.0, 2), ("weights", 0.0, 1), ("inputs unchanged", 3.0)]  # does nothing, mutates nothing
+    assert judge(honest(empty), ref_records=ref).earned == 0
+    half = [("out", 1.0, 2), ("weights", 0.0, 1), ("inputs unchanged", 3.0)]
+    assert judge(honest(half), ref_records=ref).earned == pytest.approx(4 * 2 / 3)
+    mutates = [("out", 1.0, 2), ("weights", 2.0, 1), ("inputs unchanged", 9.0)]
+    assert judge(honest(mutates), ref_records=ref).earned == 0  # a requirement failed: no share
+
+
 def test_failing_asserts_or_a_tripwire_give_nothing():
     assert judge(honest([("a", 1.0), ("b", 2.0)], ok=False)).earned == 0
     v = judge(honest([("a", 1.0), ("b", 2.0)], tripwire=["np.allclose"]))

@@ -153,25 +153,28 @@ def judge_test(item, reference: RunLog, student: RunLog, answer_sources: dict[st
     if not ref_records:
         return CellVerdict(item.points, True, "passed", verified=False)
     got_records = student.records.get(gid, {})
-    total_weight = sum(_weight(r) for r in ref_records.values())
-    earned_weight, failed = 0.0, []
+    failed, earned_weight, total_weight, gate_failed = [], 0.0, 0.0, False
     for key, ref in ref_records.items():
         got = got_records.get(key)
-        if got is not None and values_match(ref.get("value"), got.get("value"), float(ref.get("rtol", 0)),
-                                            float(ref.get("atol", 0))):
-            earned_weight += _weight(ref)
+        ok = got is not None and values_match(ref.get("value"), got.get("value"), float(ref.get("rtol", 0)),
+                                              float(ref.get("atol", 0)))
+        weight = _weight(ref)
+        total_weight += weight or 0.0
+        if ok:
+            earned_weight += weight or 0.0
         else:
             failed.append(key if got is not None else f"{key} (not recorded)")
+            gate_failed |= weight is None
     if not failed:
         return CellVerdict(item.points, True, "passed")
-    earned = item.points * earned_weight / total_weight if _partial(ref_records) else 0.0
+    # Partial credit comes only from weighted records (each depends on the answer: `dlcourse release`
+    # checks). Unweighted ones, such as "inputs unchanged", are requirements: an empty answer passes
+    # them, so they must never earn a share, and failing one earns the cell nothing.
+    partial = total_weight > 0 and not gate_failed
+    earned = item.points * earned_weight / total_weight if partial else 0.0
     return CellVerdict(round(earned, 6), False, "mismatch", f"{len(failed)} of {len(ref_records)} checks failed")
 
 
-def _weight(event) -> float:
+def _weight(event) -> float | None:
     w = event.get("weight")
-    return float(w) if isinstance(w, (int, float)) and w > 0 else 1.0
-
-
-def _partial(ref_records) -> bool:
-    return any(isinstance(r.get("weight"), (int, float)) for r in ref_records.values())
+    return float(w) if isinstance(w, (int, float)) and not isinstance(w, bool) and w > 0 else None
