@@ -175,6 +175,11 @@ def _run(job: dict, sandboxed: bool, keep: list[str]) -> Result:
                 except ProcessLookupError:
                     pass
         _reap(first)
+        if pid1:  # if its parent died first it is ours now (subreaper): gone before we report
+            try:
+                os.waitpid(pid1, 0)
+            except ChildProcessError:
+                pass
         if cgroup is not None:
             cgroup.remove()
         if lease:
