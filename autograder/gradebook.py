@@ -9,7 +9,9 @@ SQLAlchemy URL, e.g. PostgreSQL, which Slurm shards can write to at the same tim
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import fcntl
 import json
 import random
 import shutil
@@ -22,6 +24,7 @@ from .nbgrader_api import _put_env_bin_on_path, load_config, prepare_workspace
 from .safe_markdown import neutralise
 
 RETRIES = 6
+LOCK_KEY = 0x646C63  # 'dlc': the advisory lock every dlcourse gradebook writer takes
 
 
 def default_url(out_dir: Path) -> str:
@@ -82,9 +85,39 @@ def register_assignment(course, assignment: str, db_url: str) -> None:
     _retry(f"register {assignment}", once)
 
 
+@contextlib.contextmanager
+def _writers_lock(db_url: str):
+    """One grading process writes the gradebook at a time. Shards finish together, and nbgrader's
+    registration of an assignment can rewrite its grade cells while another shard creates a
+    submission, which then lacks a grade row for good ("No such grade"). PostgreSQL: an advisory
+    lock (shards may run on different hosts); SQLite: a lock file next to the database."""
+    if db_url.startswith("postgresql"):
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(db_url)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": LOCK_KEY})
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
+        engine.dispose()
+    elif db_url.startswith("sqlite:///"):
+        with open(db_url[len("sqlite:///"):] + ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+    else:
+        yield
+
+
 def record(course, assignment: str, out_dir: Path, student_ids: list[str], db_url: str) -> int:
     """Copy the results of ``student_ids`` (from ``OUT/feedback/<id>/<assignment>.json``) into the
     gradebook; returns how many submissions were written."""
+    with _writers_lock(db_url):
+        return _record(course, assignment, out_dir, student_ids, db_url)
+
+
+def _record(course, assignment: str, out_dir: Path, student_ids: list[str], db_url: str) -> int:
     from nbgrader.api import Gradebook
 
     register_assignment(course, assignment, db_url)
