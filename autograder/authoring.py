@@ -28,8 +28,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .authoring_flow import CellFlow, Flow, function_free_names
+from .engine.plan import HIDDEN_BEGIN
+from .engine.plan import _src as _source
+from .engine.plan import nbgrader_meta as _meta
 
-HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+HIDDEN_END = "### END HIDDEN TESTS"
 RECORD = "course_utils.grading.record"
 SUITE_FACTORY, SUITE = "course_utils.checks.suite", "course_utils.checks.Suite"
 _MAGIC = re.compile(r"^(\s*)[%!].*$", re.M)
@@ -284,16 +287,6 @@ def _literal_key(call: ast.Call) -> str | None:
 
 
 # -- notebook plumbing --------------------------------------------------------------------------
-
-def _meta(cell) -> dict:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return meta if isinstance(meta, dict) else {}
-
-
-def _source(cell) -> str:
-    s = cell.get("source", "")
-    return "".join(s) if isinstance(s, list) else str(s)
-
 
 def _parse(text: str) -> ast.Module | None:
     # IPython magics and shell escapes keep their line (so line numbers stay right) as a no-op

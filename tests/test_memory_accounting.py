@@ -7,7 +7,7 @@ import json
 
 import pytest
 from helpers import ROOT, dlcourse
-from redteam.cases import CORRECT_SOFTMAX
+from redteam.trust_cases import IF_IT_WORKED
 
 from autograder.engine import sandbox
 from autograder.engine.cgroups import RunCgroup
@@ -28,7 +28,7 @@ addr = libc.shmat(seg, None, 0)
 ctypes.memset(addr, 1, 60 << 20)
 block = np.ones(100 << 17)  # 100 MiB
 WORKED = True
-''' + "\nif WORKED:\n" + "\n".join("    " + ln for ln in CORRECT_SOFTMAX.strip().splitlines()) + "\n"
+''' + IF_IT_WORKED
 
 
 def _cgroups_here() -> bool:

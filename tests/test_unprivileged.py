@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from redteam.cases import CORRECT_SOFTMAX
+from redteam.trust_cases import IF_IT_WORKED
 from wheel_env import DEBIAN_PYTHON, course_copy, traversable_tmpdir, wheel_venv
 
 NOBODY = 65534
@@ -35,7 +35,7 @@ except OSError:
     pass
 def softmax(Z):
     return np.zeros(np.shape(Z))
-''' + "\nif WORKED:\n" + "\n".join("    " + ln for ln in CORRECT_SOFTMAX.strip().splitlines()) + "\n"
+''' + IF_IT_WORKED
 
 
 def test_grading_as_nobody_is_sandboxed():

@@ -227,7 +227,7 @@ def grade_batch(course: Course, assignment: str, submissions_dir: Path, out_dir:
                                             data_files, limits, jobs, progress, show_details, autograded):
                 rows_by_student[sub.student_id] = row
                 _write_feedback(out_dir, row, parts)
-                _append_journal(journal_path, {"student": sub.student_id, "digest": _digest_of(todo, sub),
+                _append_journal(journal_path, {"student": sub.student_id, "digest": sub.digest,
                                                "source": source_digest, "row": asdict(row)})
                 # grades.csv grows as rows finish: a batch stopped midway still shows every graded row
                 results.write_rows(csv_path, results.merge(earlier, list(rows_by_student.values())))
@@ -242,10 +242,6 @@ def grade_batch(course: Course, assignment: str, submissions_dir: Path, out_dir:
         gradebook.record(course, assignment, out_dir, [r.student_id for r in rows],
                          db_url or gradebook.default_url(out_dir))
     return rows
-
-
-def _digest_of(todo, sub) -> str:
-    return next(d for s, d in todo if s is sub)
 
 
 def _run_reference(zyg: Zygote, reference_plan, data_files, limits) -> verdict.RunLog:
