@@ -30,7 +30,8 @@ help:
 $(STAMP): pyproject.toml constraints/ci.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints/ci.txt -e ".[dev]"
+	# setuptools announces every editable install in ten lines; the install itself is what matters.
+	PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --quiet -c constraints/ci.txt -e ".[dev]"
 	touch $(STAMP)
 
 env: $(STAMP)

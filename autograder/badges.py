@@ -1,8 +1,10 @@
-"""``dlcourse badges``: point every Colab badge and Colab install line at the configured repository.
+"""``dlcourse badges``: point every Colab badge and Colab setup block at the configured repository.
 
-One setting, ``[tool.dlcourse]`` in pyproject.toml (``repository``, ``branch``, ``colab_ref``),
-decides the "Open in Colab" URL of every lecture and assignment and the git reference the Colab setup
-cell installs the course helpers from. Source notebooks' badges point at their released copy.
+One setting, ``[tool.dlcourse]`` in pyproject.toml (``repository``, ``branch``), decides the "Open in
+Colab" URL of every lecture and assignment and what the Colab setup block installs the course
+helpers from: the same branch the badge opens. A notebook a student can open therefore always has
+an install target; there is no tag to create or forget. Source notebooks' badges point at their
+released copy. ``dlcourse publish --check`` (publish.py) verifies both against the remote.
 """
 
 from __future__ import annotations
@@ -15,7 +17,33 @@ from pathlib import Path
 from .course import Course
 
 BADGE = re.compile(r"https://colab\.research\.google\.com/github/[^)\s]+")
-INSTALL = re.compile(r"git\+https://github\.com/[\w.\-]+/[\w.\-]+@[\w.\-]+")
+# The Colab block: from `import sys` to the first line that is neither indented nor blank.
+COLAB_BLOCK = re.compile(r'^import sys\n\nif "google\.colab" in sys\.modules:.*?\n(?=\S)', re.S | re.M)
+INSTALL_TARGET = re.compile(r'^    COURSE = "(?P<target>[^"]+)"$', re.M)
+
+# What a student sees in Colab. It has to work before the course helpers exist, so it is spelled
+# out in every notebook; `dlcourse badges` rewrites it from here and tests/test_colab.py holds every
+# notebook to it. It installs once per runtime and never touches Colab's own torch.
+_BLOCK = '''\
+import sys
+
+if "google.colab" in sys.modules:  # Colab: install the course helpers once per runtime (Colab's torch is kept)
+    import importlib.util
+    import subprocess
+
+    COURSE = "{target}"
+    if importlib.util.find_spec("course_utils") is None:
+        pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"dl-first-principles @ {{COURSE}}"],
+                             capture_output=True, text=True)
+        if pip.returncode:
+            why = [ln for ln in pip.stderr.splitlines() if ln.startswith(("fatal:", "ERROR:"))] or ["pip failed"]
+            raise SystemExit(f"Could not install the course helpers from {{COURSE}} ({{why[0]}}); check that "
+                             "Colab is online and run this cell again, or tell your instructor.")
+    import course_utils
+
+    print(course_utils.installed())
+
+'''
 
 
 def settings(course: Course) -> dict:
@@ -27,29 +55,47 @@ def badge_url(cfg: dict, relpath: str) -> str:
     return f"https://colab.research.google.com/github/{repo}/blob/{cfg['branch']}/{relpath}"
 
 
-def install_ref(cfg: dict) -> str:
-    return f"git+{cfg['repository']}@{cfg['colab_ref']}"
+def install_target(cfg: dict) -> str:
+    """The pip VCS URL of the course helpers: the configured repository at the configured branch."""
+    return f"git+{cfg['repository']}@{cfg['branch']}"
+
+
+def colab_block(cfg: dict) -> str:
+    return _BLOCK.format(target=install_target(cfg))
+
+
+def student_path(course: Course, path: Path) -> Path:
+    """Where a student opens ``path`` from: a source notebook's badge points at its released copy."""
+    rel = path.relative_to(course.root)
+    return Path("release", *rel.parts[1:]) if rel.parts[0] == "source" else rel
+
+
+def notebooks(course: Course) -> list[Path]:
+    return sorted((course.root / "notebooks").glob("*.ipynb")) + sorted(course.source.glob("*/*.ipynb"))
+
+
+def _set_source(cell: dict, text: str) -> None:
+    lines = text.split("\n")
+    cell["source"] = [ln + "\n" for ln in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
 
 
 def update(course: Course) -> list[Path]:
-    """Rewrite badges and install lines in notebooks/ and source/; return the files changed."""
+    """Rewrite badges and Colab blocks in notebooks/ and source/; return the files changed."""
     cfg = settings(course)
     changed = []
-    targets = sorted((course.root / "notebooks").glob("*.ipynb")) + sorted(course.source.glob("*/*.ipynb"))
-    for path in targets:
-        rel = path.relative_to(course.root)
-        if rel.parts[0] == "source":
-            rel = Path("release", *rel.parts[1:])
+    for path in notebooks(course):
         text = path.read_text()
         nb = json.loads(text)
+        first_code = next((i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"), None)
         for i, cell in enumerate(nb["cells"]):
             src = "".join(cell["source"])
-            new = INSTALL.sub(install_ref(cfg), src)
+            new = src
             if i == 0:
-                new = BADGE.sub(badge_url(cfg, rel.as_posix()), new)
+                new = BADGE.sub(badge_url(cfg, student_path(course, path).as_posix()), new)
+            if i == first_code:
+                new = COLAB_BLOCK.sub(lambda _: colab_block(cfg), new, count=1)
             if new != src:
-                lines = new.split("\n")
-                cell["source"] = [ln + "\n" for ln in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+                _set_source(cell, new)
         out = json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
         if out != text:
             path.write_text(out)

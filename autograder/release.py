@@ -22,10 +22,13 @@ class AuthoringProblems(CourseError):
 
 def authoring_problems(course: Course, assignments: list[str]) -> list[str]:
     """One line per problem, e.g. ``hw0 test_softmax: assert in the hidden part (line 17): ...``."""
+    import json
+
+    from . import self_check
     from .authoring import lint_notebook
 
     return [f"{name} {problem}" for name in assignments for nb in course.notebooks(name)
-            for problem in lint_notebook(nb)]
+            for problem in lint_notebook(nb) + self_check.problems(json.loads(nb.read_text()), name)]
 
 
 def generate(course: Course, assignment: str, dest: Path) -> Path:
@@ -46,7 +49,11 @@ def release(course: Course, assignments: list[str]) -> list[Path]:
     problems = authoring_problems(course, assignments)
     if problems:
         raise AuthoringProblems(problems)
-    return [generate(course, a, course.release) for a in assignments]
+    from . import self_check
+
+    out = [generate(course, a, course.release) for a in assignments]
+    self_check.write(course)  # what ready_to_submit compares against, from the student versions
+    return out
 
 
 def differences(course: Course, assignment: str) -> list[str]:
@@ -56,7 +63,12 @@ def differences(course: Course, assignment: str) -> list[str]:
         committed = course.release / assignment
         if not committed.is_dir():
             return [f"release/{assignment} is missing"]
-        return [f"release/{assignment}/{name}" for name in _diff(filecmp.dircmp(fresh, committed))]
+        stale = [f"release/{assignment}/{name}" for name in _diff(filecmp.dircmp(fresh, committed))]
+    from . import self_check
+
+    if not stale and self_check.out_of_date(course):
+        stale.append(str(self_check.manifest_path(course).relative_to(course.root)))
+    return stale
 
 
 def _diff(cmp: filecmp.dircmp, prefix: str = "") -> list[str]:

@@ -26,6 +26,7 @@ _LAZY = {
     "seed_everything": "runtime",
     "configure_threads": "runtime",
     "in_colab": "runtime",
+    "installed": "runtime",
     "setup": "runtime",
     "load_digits_tensors": "data",
     "load_mnist": "data",
@@ -45,6 +46,7 @@ _LAZY = {
     "split_ids": "text",
     "unigram_entropy_bits": "text",
     "record": "grading",
+    "ready_to_submit": "submit",
     "report_target": "targets",
     "timer": "targets",
 }

@@ -17,7 +17,7 @@ from typing import Any
 
 from .runtime import fast_mode
 
-TEXT_DIR = Path(__file__).with_name("data")
+TEXT_DIR = Path(__file__).with_name("resources")
 
 
 @dataclass
@@ -132,7 +132,7 @@ def load_cifar10(download: bool = True, fast: bool | None = None) -> Splits:
 
 
 def load_text(name: str = "shakespeare") -> str:
-    """A small public-domain text shipped with this package (see ``course_utils/data/``)."""
+    """A small public-domain text shipped with this package (see ``course_utils/resources/``)."""
     path = TEXT_DIR / f"{name}.txt"
     if not path.exists():
         available = sorted(p.stem for p in TEXT_DIR.glob("*.txt"))

@@ -44,6 +44,34 @@ def in_colab() -> bool:
     return "google.colab" in sys.modules
 
 
+def installed() -> str:
+    """One line saying which course helpers this kernel imports and where they came from.
+
+    Colab's setup block prints it, so a student (and whoever helps them) can see the commit their
+    notebook runs against; pip records it in the distribution's ``direct_url.json`` (PEP 610).
+    """
+    import json
+    from importlib import metadata
+    from pathlib import Path
+
+    from . import __version__
+
+    here = Path(__file__).resolve().parent
+    try:
+        dist = metadata.distribution("dl-first-principles")
+        direct = json.loads(dist.read_text("direct_url.json") or "{}")
+    except (metadata.PackageNotFoundError, ValueError):
+        return f"Course helpers {__version__} from {here} (not installed with pip)"
+    vcs = direct.get("vcs_info") or {}
+    if vcs:
+        ref = vcs.get("requested_revision") or "the default branch"
+        return (f"Course helpers {dist.version} from {direct.get('url')} at {ref} "
+                f"(commit {vcs.get('commit_id', '?')[:10]})")
+    if (direct.get("dir_info") or {}).get("editable"):
+        return f"Course helpers {dist.version}, editable install of {direct.get('url', here)}"
+    return f"Course helpers {dist.version} from {here}"
+
+
 def configure_threads(num_threads: int | None = None) -> int:
     """Set torch's CPU thread count and return it.
 

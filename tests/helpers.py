@@ -23,3 +23,25 @@ def tree_digest(folder: Path) -> str:
         if p.is_file():
             h.update(p.read_bytes())
     return h.hexdigest()
+
+
+def _without_solution_markers(text: str) -> str:
+    return "".join(line for line in text.splitlines(keepends=True)
+                   if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+
+
+def reference_filled(assignment: str) -> dict:
+    """The released notebook with every answer cell replaced by the instructor's reference answer,
+    as a student who got everything right would hand it in."""
+    import json
+
+    (release,) = (ROOT / "release" / assignment).glob("*.ipynb")
+    source = json.loads((ROOT / "source" / assignment / release.name).read_text())
+    answers = {c["metadata"]["nbgrader"]["grade_id"]: "".join(c["source"]) for c in source["cells"]
+               if c["metadata"].get("nbgrader", {}).get("solution")}
+    nb = json.loads(release.read_text())
+    for cell in nb["cells"]:
+        gid = cell["metadata"].get("nbgrader", {}).get("grade_id")
+        if gid in answers:
+            cell["source"] = _without_solution_markers(answers[gid])
+    return nb

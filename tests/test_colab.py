@@ -1,21 +1,24 @@
-"""The first code cell of every lecture and assignment, run as if in Colab.
+"""The first code cell of every lecture and assignment, in a Colab that is only pretended.
 
-In Colab (``google.colab`` imported) it must pip-install the course helpers from the repository at
-the pinned tag, and nothing else: no torch, no --upgrade that could replace Colab's own CUDA build.
-Outside Colab it must install nothing. Lectures then report the device they got.
+Every notebook carries the one Colab block that ``dlcourse badges`` renders from ``[tool.dlcourse]``:
+it installs the course helpers from the repository at the branch the badge opens, once per runtime,
+never touching Colab's torch, and when pip fails it stops with one sentence instead of a trace.
+Here pip is replaced by a stand-in; tests/test_colab_simulation.py runs the real thing.
 """
 
 import json
 import re
 import subprocess
 import sys
-import tomllib
 import types
 
 import pytest
 from helpers import ROOT
 
-CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["dlcourse"]
+from autograder.badges import COLAB_BLOCK, colab_block, install_target, settings
+from autograder.course import Course
+
+CONFIG = settings(Course(ROOT))
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "release").glob("*/*.ipynb"))
 
 
@@ -24,33 +27,61 @@ def _setup_cell(path) -> str:
     return "".join(next(c for c in nb["cells"] if c["cell_type"] == "code")["source"])
 
 
-def _run_setup(source: str, monkeypatch, in_colab: bool) -> list[list[str]]:
+def _run_block(monkeypatch, *, in_colab=True, installed=False, returncode=0, stderr=""):
     calls = []
-    monkeypatch.setattr(subprocess, "run", lambda cmd, *a, **k: calls.append(list(cmd)))
+
+    def fake_pip(cmd, *a, **k):
+        calls.append(list(cmd))
+        return subprocess.CompletedProcess(cmd, returncode, "", stderr)
+
+    monkeypatch.setattr(subprocess, "run", fake_pip)
     if in_colab:
         monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
     else:
         monkeypatch.delitem(sys.modules, "google.colab", raising=False)
-    # Only the install block: the rest of a setup cell (imports, seeding) is tested by running the notebooks.
-    install = re.search(r'^import sys\n\nif "google\.colab" in sys\.modules:.*?check=True\)\n', source, re.S | re.M)
-    assert install, "the setup cell starts with the Colab install block of CONTRIBUTING.md"
-    exec(compile(install.group(0), "<setup cell>", "exec"), {})
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: (real_find_spec(name, *a) if installed else None)
+                        if name == "course_utils" else real_find_spec(name, *a))
+    exec(compile(colab_block(CONFIG), "<setup cell>", "exec"), {})
     return calls
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
-def test_colab_installs_only_the_course_helpers_at_the_pinned_tag(path, monkeypatch):
+def test_every_setup_cell_starts_with_the_configured_colab_block(path):
     source = _setup_cell(path)
-    assert 'if "google.colab" in sys.modules' in source
-    calls = _run_setup(source, monkeypatch, in_colab=True)
-    assert len(calls) == 1, calls
-    cmd = calls[0]
+    found = COLAB_BLOCK.match(source)
+    assert found, f"{path.name}: the first code cell must start with the Colab block (run `dlcourse badges`)"
+    assert found.group(0) == colab_block(CONFIG), f"{path.name} is out of date: run `dlcourse badges`"
+
+
+def test_the_block_installs_the_configured_branch_and_keeps_colabs_torch(monkeypatch, capsys):
+    (cmd,) = _run_block(monkeypatch)
     assert cmd[:4] == [sys.executable, "-m", "pip", "install"]
     packages = [a for a in cmd[4:] if not a.startswith("-")]
-    repo = CONFIG["repository"].removeprefix("https://")
-    assert packages == [f"dl-first-principles @ git+https://{repo}@{CONFIG['colab_ref']}"]
+    assert packages == [f"dl-first-principles @ {install_target(CONFIG)}"]
+    assert install_target(CONFIG) == f"{CONFIG['repository']}@{CONFIG['branch']}".replace("https:", "git+https:")
     assert not {"-U", "--upgrade", "--force-reinstall", "--no-deps"} & set(cmd), "Colab's torch must be kept"
-    assert _run_setup(source, monkeypatch, in_colab=False) == []
+    assert capsys.readouterr().out.startswith("Course helpers "), "it says what it installed"
+
+
+def test_the_block_installs_once_per_runtime_and_never_outside_colab(monkeypatch):
+    assert _run_block(monkeypatch, installed=True) == []
+    assert _run_block(monkeypatch, in_colab=False) == []
+
+
+def test_a_failed_install_says_why_in_one_line(monkeypatch):
+    stderr = ("  error: subprocess-exited-with-error\n"
+              "fatal: Remote branch spring-2027 not found in upstream origin\n"
+              "ERROR: Failed to build installable wheels\n")
+    with pytest.raises(SystemExit) as stop:
+        _run_block(monkeypatch, returncode=1, stderr=stderr)
+    message = str(stop.value)
+    assert "\n" not in message
+    assert message.startswith(f"Could not install the course helpers from {install_target(CONFIG)} (fatal: Remote")
+    assert "run this cell again" in message
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.name)

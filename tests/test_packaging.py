@@ -33,8 +33,8 @@ def test_wheel_has_every_subpackage_and_its_data(venv):
                 assert rel.as_posix() in names, f"{rel.parent} is not in the wheel"
     assert "autograder/engine/inside/tripwires.py" in names
     assert "autograder/THREAT_MODEL.md" in names
-    for data in (ROOT / "course_utils" / "data").iterdir():
-        assert f"course_utils/data/{data.name}" in names
+    for data in (ROOT / "course_utils" / "resources").iterdir():
+        assert f"course_utils/resources/{data.name}" in names
     assert not any("/submissions/" in n for n in names), "sample submissions belong to the course, not the package"
 
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
+SELF_CHECK_TAG = "self-check"  # the cell that calls course_utils.ready_to_submit
 STATIC_DIRECTIVE = re.compile(r"^#\s*grader-static:\s*(\w+)\((\w+)\)\s*$", re.M)
 
 
@@ -103,6 +104,8 @@ def build_plan(source_nb, student_nb, release_nb=None, student_is_reference: boo
                 plan.items.append(GradeItem(gid, "written", float(meta.get("points", 0)),
                                             student_text=student_text, stub_text=stub))
         elif ctype == "code":
+            if SELF_CHECK_TAG in (cell.get("metadata", {}).get("tags") or []):
+                continue  # the student's own checklist (course_utils.ready_to_submit): advice, never run here
             is_test = bool(meta.get("grade")) and gid
             label = gid or f"cell-{len(plan.cells)}"
             plan.cells.append(Cell(label, text, "trusted", "test" if is_test else "setup"))
