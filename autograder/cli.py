@@ -78,7 +78,11 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--out", type=Path, default=Path("grades"), help="the --out folder of `dlcourse grade`")
     e.add_argument("--db-url", default=None, help="the gradebook given to `dlcourse grade` (default: OUT/gradebook.db)")
 
-    sub.add_parser("badges", help="point Colab badges and install lines at [tool.dlcourse] in pyproject.toml")
+    sub.add_parser("badges", help="point Colab badges and setup blocks at [tool.dlcourse] in pyproject.toml")
+
+    pub = sub.add_parser("publish", help="point badges at [tool.dlcourse] (then commit and push); --check: verify "
+                                         "on the remote that every badge and install target resolves")
+    pub.add_argument("--check", action="store_true", help="change nothing; ask the remote (git ls-remote)")
 
     d = sub.add_parser("demo", help="release everything and grade the sample submissions")
     d.add_argument("--out", type=Path, default=Path("build/demo"))
@@ -118,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return {"release": cmd_release, "grade": cmd_grade, "demo": cmd_demo, "badges": cmd_badges,
-                "run-notebooks": cmd_run_notebooks, "formgrader": cmd_formgrader,
+                "run-notebooks": cmd_run_notebooks, "formgrader": cmd_formgrader, "publish": cmd_publish,
                 "export": cmd_export}[args.command](args)
     except CourseError as exc:
         print(f"dlcourse: error: {exc}", file=sys.stderr)
@@ -284,6 +288,22 @@ def cmd_badges(args) -> int:
     if any(p.is_relative_to(course.source) for p in changed):
         print("source/ changed: run `dlcourse release all` to regenerate release/")
     print(f"{len(changed)} notebook(s) changed.")
+    return EXIT_OK
+
+
+def cmd_publish(args) -> int:
+    from .publish import check
+
+    if not args.check:
+        cmd_badges(args)
+        print("Commit and push, then run `dlcourse publish --check` to verify what students will open.")
+        return EXIT_OK
+    problems, summary = check(_course())
+    for line in problems:
+        print(f"publish check: {line}", file=sys.stderr)
+    if problems:
+        return EXIT_SOME_FAILED
+    print(f"publish check: {summary}")
     return EXIT_OK
 
 
