@@ -33,10 +33,12 @@ if "google.colab" in sys.modules:  # Colab: install the course helpers once per 
 
     COURSE = "{target}"
     if importlib.util.find_spec("course_utils") is None:
-        pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"dl-first-principles @ {{COURSE}}"],
+        pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-color",
+                              f"dl-first-principles @ {{COURSE}}"],
                              capture_output=True, text=True)
         if pip.returncode:
-            why = [ln for ln in pip.stderr.splitlines() if ln.startswith(("fatal:", "ERROR:"))] or ["pip failed"]
+            why = [ln.strip().removeprefix("WARNING: ") for ln in pip.stderr.splitlines()
+                   if any(k in ln for k in ("fatal:", "Did not find", "ERROR:"))] or ["pip failed"]
             raise SystemExit(f"Could not install the course helpers from {{COURSE}} ({{why[0]}}); check that "
                              "Colab is online and run this cell again, or tell your instructor.")
     import course_utils

@@ -49,6 +49,19 @@ def _retry(what: str, fn):
     raise CourseError(f"could not {what} in the gradebook: {last}")
 
 
+@contextlib.contextmanager
+def _quiet_nbgrader():
+    """nbgrader's models on SQLAlchemy 2 warn on every new submission that an object is "not in
+    session" during autoflush; the rows are added explicitly right after, so the warning is noise."""
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Object of type <\w+> not in session", category=SAWarning)
+        yield
+
+
 def formgrader_root(out_dir: Path) -> Path:
     """The nbgrader course directory formgrader is started on: ``OUT/nbgrader``."""
     return Path(out_dir).resolve() / "nbgrader"
@@ -125,7 +138,7 @@ def _record(course, assignment: str, out_dir: Path, student_ids: list[str], db_u
     src = formgrader_root(out_dir) / "source" / assignment
     shutil.copytree(course.source / assignment, src, dirs_exist_ok=True)
     written = 0
-    with Gradebook(db_url, course_id=_course_id()) as gb:
+    with _quiet_nbgrader(), Gradebook(db_url, course_id=_course_id()) as gb:
         for sid in student_ids:
             path = Path(out_dir) / "feedback" / sid / f"{assignment}.json"
             try:
@@ -157,7 +170,7 @@ def export_rows(db_url: str, assignment: str) -> dict[str, dict]:
     from nbgrader.api import Gradebook
 
     out = {}
-    with Gradebook(db_url, course_id=_course_id()) as gb:
+    with _quiet_nbgrader(), Gradebook(db_url, course_id=_course_id()) as gb:
         for sub in gb.find_assignment(assignment).submissions:
             grades = [g for nb in sub.notebooks for g in nb.grades]
             # Only written answers (markdown cells) are graded by people; a score typed over an

@@ -104,7 +104,10 @@ def json_depth(text: str) -> int:
 
 def parse_notebook(name: str, raw: bytes) -> dict:
     """nbformat v4 from the bytes of a file; raises :class:`Refused` with the reason."""
+    import warnings
+
     import nbformat
+    from nbformat.warnings import DuplicateCellId, MissingIDFieldWarning
 
     try:
         text = raw.decode("utf-8-sig")
@@ -130,8 +133,13 @@ def parse_notebook(name: str, raw: bytes) -> dict:
             raise Refused(f"{name} holds text that is not valid Unicode (an unpaired \\u surrogate); save it "
                           "again with Jupyter and submit again") from None
     try:
-        nb = nbformat.reads(text, as_version=4)
-        nbformat.validate(nb)
+        with warnings.catch_warnings():
+            # Copies of cells share an id (nbformat renumbers them) and Colab's nbformat 4.0 has none:
+            # both are normal in submissions, and one warning per cell per student buries the report.
+            warnings.simplefilter("ignore", DuplicateCellId)
+            warnings.simplefilter("ignore", MissingIDFieldWarning)
+            nb = nbformat.reads(text, as_version=4)
+            nbformat.validate(nb)
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise Refused(f"{name} is not a valid notebook: {first[:200]}") from None

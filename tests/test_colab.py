@@ -73,14 +73,15 @@ def test_the_block_installs_once_per_runtime_and_never_outside_colab(monkeypatch
 
 
 def test_a_failed_install_says_why_in_one_line(monkeypatch):
-    stderr = ("  error: subprocess-exited-with-error\n"
-              "fatal: Remote branch spring-2027 not found in upstream origin\n"
-              "ERROR: Failed to build installable wheels\n")
+    stderr = ("  WARNING: Did not find branch or tag 'spring-2027', assuming revision or ref.\n"
+              "  error: subprocess-exited-with-error\n"
+              "      error: pathspec 'spring-2027' did not match any file(s) known to git\n")
     with pytest.raises(SystemExit) as stop:
         _run_block(monkeypatch, returncode=1, stderr=stderr)
     message = str(stop.value)
     assert "\n" not in message
-    assert message.startswith(f"Could not install the course helpers from {install_target(CONFIG)} (fatal: Remote")
+    assert message.startswith(f"Could not install the course helpers from {install_target(CONFIG)} "
+                              "(Did not find branch or tag 'spring-2027', assuming revision or ref.)")
     assert "run this cell again" in message
 
 
