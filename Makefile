@@ -27,10 +27,10 @@ help:
 	@echo "make results - write RESULTS.md from the figures the last 'make test' measured"
 	@echo "make release / strip / clean"
 
+# PYTHONWARNINGS: setuptools announces every editable install in ten lines of "Editable installation".
 $(STAMP): pyproject.toml constraints/ci.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	# setuptools announces every editable install in ten lines; the install itself is what matters.
 	PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --quiet -c constraints/ci.txt -e ".[dev]"
 	touch $(STAMP)
 
@@ -53,6 +53,7 @@ test: env lint
 	rm -rf $(COURSE_RESULTS_DIR)
 	$(PY) -m pytest tests $(NOTEBOOK_DIRS) --nbval-lax --nbval-sanitize-with tests/sanitize.cfg \
 		-n $(JOBS) --dist loadscope
+	@echo "--- Colab simulation (tests/test_colab_simulation.py) ---"; cat build/colab-simulation.txt
 
 results:
 	$(PY) tools/results_table.py

@@ -295,7 +295,15 @@ def cmd_publish(args) -> int:
     from .publish import check
 
     if not args.check:
-        cmd_badges(args)
+        from .badges import update
+        from .release import release
+
+        course = _course()
+        changed = update(course)
+        print(f"{len(changed)} notebook(s) pointed at [tool.dlcourse].")
+        if any(p.is_relative_to(course.source) for p in changed):
+            for path in release(course, course.assignments()):
+                print(f"released {path.relative_to(course.root)}")
         print("Commit and push, then run `dlcourse publish --check` to verify what students will open.")
         return EXIT_OK
     problems, summary = check(_course())

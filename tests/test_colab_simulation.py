@@ -74,7 +74,7 @@ def colab(tmp_path_factory):
     FIGURES.parent.mkdir(exist_ok=True)
     FIGURES.write_text("")
     built = _build_venv()
-    _log(f"Colab simulation venv: {'built in %.0f s' % built if built else 'reused'} "
+    _log(f"Colab simulation venv: {f'built in {built:.0f} s' if built else 'reused'} "
          f"(Python {sys.version.split()[0]}, pins from constraints/colab.txt)")
     tmp = tmp_path_factory.mktemp("colab")
     work, bare, commit = snapshot(tmp / "github")
@@ -173,7 +173,7 @@ def test_colabs_own_packages_are_kept(colab):
     have = {p["name"].lower(): p["version"] for p in json.loads(proc.stdout)}
     pins = _pins()
     assert {k: have.get(k.lower()) for k in pins} == pins
-    _log("versions: Python %s, %s" % (sys.version.split()[0], ", ".join(f"{k} {v}" for k, v in pins.items())))
+    _log(f"versions: Python {sys.version.split()[0]}, " + ", ".join(f"{k} {v}" for k, v in pins.items()))
 
 
 def colab_saved(nb: dict) -> dict:
