@@ -262,8 +262,26 @@ def bad_course(tmp_path):
     hidden = GOOD + "expected = np.ones(4)\nassert np.allclose(softmax(Z).sum(axis=1), expected)\n"
     (tmp_path / "source" / "hw0").mkdir(parents=True)
     (tmp_path / "autograder").mkdir()
-    (tmp_path / "source" / "hw0" / "hw0.ipynb").write_text(json.dumps(notebook(hidden)))
+    nb = notebook(hidden)
+    nb["cells"].append(SELF_CHECK)
+    (tmp_path / "source" / "hw0" / "hw0.ipynb").write_text(json.dumps(nb))
     return tmp_path
+
+
+SELF_CHECK = {"cell_type": "code", "execution_count": None, "outputs": [],
+              "metadata": {"tags": ["self-check"], "nbgrader": {"grade": False, "grade_id": "ready_to_submit",
+                                                                "locked": True, "solution": False}},
+              "source": 'from course_utils import ready_to_submit\n\nready_to_submit("hw0")'}
+
+
+def test_release_refuses_an_assignment_without_the_self_check_cell(bad_course):
+    path = bad_course / "source" / "hw0" / "hw0.ipynb"
+    nb = json.loads(path.read_text())
+    nb["cells"] = nb["cells"][:-1]
+    path.write_text(json.dumps(nb))
+    result = dlcourse("release", "hw0", cwd=bad_course, env={"DLCOURSE_ROOT": str(bad_course)})
+    assert result.returncode == 2
+    assert "hw0 the last code cell must be the self-check, tagged 'self-check'" in result.stderr
 
 
 @pytest.mark.parametrize("args", [("release", "hw0"), ("release", "all", "--check")])
