@@ -11,6 +11,7 @@ Figures (install and run times, versions) go to build/colab-simulation.txt; `mak
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -72,7 +73,11 @@ def _build_venv() -> float:
 @pytest.fixture(scope="module")
 def colab(tmp_path_factory):
     FIGURES.parent.mkdir(exist_ok=True)
+    # One simulated Colab at a time: pytest-xdist may split this module over workers sharing the venv.
+    lock = open(FIGURES.with_suffix(".lock"), "w")  # noqa: SIM115 (held until the fixture ends)
+    fcntl.flock(lock, fcntl.LOCK_EX)
     FIGURES.write_text("")
+    start = time.perf_counter()
     built = _build_venv()
     _log(f"Colab simulation venv: {f'built in {built:.0f} s' if built else 'reused'} "
          f"(Python {sys.version.split()[0]}, pins from constraints/colab.txt)")
@@ -88,7 +93,10 @@ def colab(tmp_path_factory):
     env.update(github_env(bare.parent.parent), IPYTHONDIR=str(tmp / "ipython"), COURSE_FAST="1",
                MPLBACKEND="Agg", TQDM_DISABLE="1", JUPYTER_DATA_DIR=str(tmp / "jupyter-data"),
                PIP_DISABLE_PIP_VERSION_CHECK="1", PATH=f"{VENV / 'bin'}:{os.environ['PATH']}")
-    return {"env": env, "runtime": runtime, "commit": commit, "tmp": tmp}
+    yield {"env": env, "runtime": runtime, "commit": commit, "tmp": tmp}
+    _log(f"the whole Colab job: {time.perf_counter() - start:.0f} s ({len(LECTURES)} lectures, {HOMEWORK} run and "
+         "graded, the missing-branch case, venv build included)")
+    lock.close()
 
 
 def _fresh_runtime(colab) -> None:

@@ -10,7 +10,8 @@ LECTURES = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
 def _markdown(path) -> str:
-    return "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "markdown")
+    cells = json.loads(path.read_text())["cells"]
+    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
 
 
 @pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.stem)

@@ -41,7 +41,8 @@ def test_wheel_has_every_subpackage_and_its_data(venv):
 def test_installed_package_is_complete_and_not_the_checkout(venv):
     code = ("import sys, autograder, autograder.engine.inside.tripwires as t, autograder.engine.monitor, "
             "course_utils.checks; from importlib.resources import files; "
-            "assert files('course_utils').joinpath('data/shakespeare.txt').is_file(); "
+            "assert files('course_utils').joinpath('resources/shakespeare.txt').is_file(); "
+            "assert files('course_utils').joinpath('resources/assignments.json').is_file(); "
             "print(autograder.__file__); print(t.__file__); print(course_utils.checks.__file__); "
             f"assert not any(p.startswith({str(ROOT)!r}) for p in sys.path if p), sys.path")
     proc = subprocess.run([venv / "bin" / "python", "-c", code], cwd="/", capture_output=True, text=True,
