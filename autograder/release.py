@@ -24,11 +24,12 @@ def authoring_problems(course: Course, assignments: list[str]) -> list[str]:
     """One line per problem, e.g. ``hw0 test_softmax: assert in the hidden part (line 17): ...``."""
     import json
 
-    from . import self_check
+    from . import acknowledgements, self_check
     from .authoring import lint_notebook
 
     return [f"{name} {problem}" for name in assignments for nb in course.notebooks(name)
-            for problem in lint_notebook(nb) + self_check.problems(json.loads(nb.read_text()), name)]
+            for parsed in [json.loads(nb.read_text())]
+            for problem in lint_notebook(nb) + self_check.problems(parsed, name) + acknowledgements.problems(parsed)]
 
 
 def generate(course: Course, assignment: str, dest: Path) -> Path:

@@ -19,6 +19,7 @@ import json
 import pytest
 from helpers import ROOT, dlcourse
 
+from autograder import acknowledgements
 from autograder.authoring import lint_notebook
 
 SETUP = """import numpy as np
@@ -263,7 +264,9 @@ def bad_course(tmp_path):
     (tmp_path / "source" / "hw0").mkdir(parents=True)
     (tmp_path / "autograder").mkdir()
     nb = notebook(hidden)
-    nb["cells"].append(SELF_CHECK)
+    # a valid problem section around the bad test cell: heading, answer, test, "Collaborators and AI use" field
+    nb["cells"][1:1] = [{"cell_type": "markdown", "metadata": {}, "source": "## 1. softmax"}]
+    nb["cells"] += [acknowledgements.field_cell("1"), SELF_CHECK]
     (tmp_path / "source" / "hw0" / "hw0.ipynb").write_text(json.dumps(nb))
     return tmp_path
 
