@@ -5,6 +5,10 @@
     dlcourse run-notebooks [NOTEBOOK ...] [--out DIR] [--fast] [--slurm]
     dlcourse demo [--out DIR] [--jobs N]
     dlcourse badges
+    dlcourse collect canvas ZIP ASSIGNMENT --roster ROSTER.csv --out DIR   (or: collect folder ...)
+    dlcourse feedback ASSIGNMENT --out DIR [--submissions DIR]
+    dlcourse course-grades --out DIR [--roster ROSTER.csv] [--teams ... --project-scores ...]
+    dlcourse similarity ASSIGNMENT SUBMISSIONS_DIR --out DIR
 
 Exit status: 0 all good; 1 finished, but some submissions could not be graded (each still has a
 row saying why); 2 bad input (unknown assignment, missing or empty folder, an assignment that breaks
@@ -51,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--db-url", default=None,
                    help="nbgrader gradebook (SQLAlchemy URL, e.g. postgresql://user@host/db); "
                         "default sqlite:///OUT/gradebook.db; 'none' skips it")
+    g.add_argument("--term", type=Path, default=None,
+                   help="the term's due dates and late policy (default: course.toml in the course folder)")
     g.add_argument("--slurm", action="store_true", help="grade in shards, one Slurm array task each, then merge")
     g.add_argument("--shards", type=int, default=4, help="with --slurm: number of array tasks (default 4)")
     g.add_argument("--shard", type=_shard, default=None, help=argparse.SUPPRESS)  # i/n: one task's share
@@ -77,6 +83,33 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("assignment", help="assignment name or 'all'")
     e.add_argument("--out", type=Path, default=Path("grades"), help="the --out folder of `dlcourse grade`")
     e.add_argument("--db-url", default=None, help="the gradebook given to `dlcourse grade` (default: OUT/gradebook.db)")
+
+    c = sub.add_parser("collect", help="bring an LMS's submissions into <student_id>/<assignment>/ folders")
+    from . import collect
+
+    collect.add_arguments(c)
+
+    fb = sub.add_parser("feedback", help="after formgrader: rebuild feedback pages with the human scores and "
+                                         "comments, and a zip for Canvas's Re-Upload Submissions")
+    fb.add_argument("assignment", help="assignment name or 'all'")
+    fb.add_argument("--out", type=Path, default=Path("grades"), help="the --out folder of `dlcourse grade`")
+    fb.add_argument("--db-url", default=None, help="the gradebook (default: OUT/gradebook.db)")
+    fb.add_argument("--submissions", type=Path, default=None,
+                    help="the folder `dlcourse collect` wrote (its submissions.csv names the Canvas files)")
+
+    cg = sub.add_parser("course-grades", help="course grades from every assignment's grades.csv and the project")
+    cg.add_argument("--out", type=Path, default=Path("grades"), help="the --out folder of `dlcourse grade`")
+    cg.add_argument("--term", type=Path, default=None, help="default: course.toml in the course folder")
+    cg.add_argument("--roster", type=Path, default=None,
+                    help="Canvas gradebook export (or a plain roster): who is graded, and the Canvas import's ids")
+    cg.add_argument("--teams", type=Path, default=None, help="project teams: team,student_id (project/README.md)")
+    cg.add_argument("--project-scores", type=Path, default=None, help="team,component,score")
+    cg.add_argument("--adjustments", type=Path, default=None, help="student_id,component,factor")
+
+    sim = sub.add_parser("similarity", help="pairs of submissions whose answers look alike")
+    from . import similarity
+
+    similarity.add_arguments(sim)
 
     sub.add_parser("badges", help="point Colab badges and setup blocks at [tool.dlcourse] in pyproject.toml")
 
@@ -123,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return {"release": cmd_release, "grade": cmd_grade, "demo": cmd_demo, "badges": cmd_badges,
                 "run-notebooks": cmd_run_notebooks, "formgrader": cmd_formgrader, "publish": cmd_publish,
-                "export": cmd_export}[args.command](args)
+                "export": cmd_export, "collect": cmd_collect, "feedback": cmd_feedback,
+                "course-grades": cmd_course_grades, "similarity": cmd_similarity}[args.command](args)
     except CourseError as exc:
         print(f"dlcourse: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -196,10 +230,95 @@ def cmd_grade(args) -> int:
         rows = grade(course, args.assignment, args.submissions_dir, args.out, args.jobs, progress=not args.quiet,
                      limits=limits, use_sandbox=not args.unsafe_no_sandbox, show_details=args.feedback_details,
                      shard=args.shard, db_url=args.db_url)
+    rows = _apply_lateness(course, args.term, args.assignment, args.submissions_dir, args.out) or rows
     print(format_table(rows))
     report = write_report(args.out)
     print(f"\nWrote {args.out / 'grades.csv'}, {report} and {args.out / 'feedback'}/")
     return EXIT_OK if all(r.status == "graded" for r in rows) else EXIT_SOME_FAILED
+
+
+def _term(course, given):
+    from . import term
+
+    return term.load(term.find(course.root, given))
+
+
+def _apply_lateness(course, term_path, assignment, submissions_dir, out):
+    """grades.csv rows of ``assignment`` with late days and penalties, if the folder has submission times."""
+    from . import lateness
+
+    if not (Path(submissions_dir) / lateness.MANIFEST).is_file():
+        return None  # laid out by hand: no LMS times, nothing can be called late
+    rows = lateness.apply(_term(course, term_path), assignment, submissions_dir, out)
+    late = [r for r in rows if r.late_days]
+    if late:
+        print(f"{len(late)} late submission(s); penalties are in grades.csv's penalty column, scores unchanged")
+    return rows
+
+
+def cmd_collect(args) -> int:
+    from . import collect
+
+    return collect.run(args)
+
+
+def cmd_similarity(args) -> int:
+    from . import similarity
+
+    return similarity.run(args)
+
+
+def cmd_feedback(args) -> int:
+    from .handback import hand_back
+    from .report import write_report
+
+    course = _course()
+    url = _graded_out(args.out, args.db_url)
+    for name in _assignments(course, args.assignment):
+        pages, upload = hand_back(args.out, name, url, args.submissions)
+        print(f"{name}: {len(pages)} feedback page(s) in {args.out / 'handback' / name}/"
+              + (f"; Canvas upload: {upload}" if upload else
+                 " (no Canvas upload: give --submissions, the folder `dlcourse collect canvas` wrote)"))
+    write_report(args.out)
+    return EXIT_OK
+
+
+def cmd_course_grades(args) -> int:
+    from . import course_grades
+    from .report import write_report
+    from .results import read_rows
+    from .roster import read_roster
+
+    course = _course()
+    term = _term(course, args.term)
+    rows = read_rows(args.out / "grades.csv")
+    if not rows:
+        raise CourseError(f"No grades in {args.out / 'grades.csv'}: grade the assignments with --out {args.out} first.")
+    roster = read_roster(args.roster, id_column=term.student_id) if args.roster else None
+    project, team_of = course_grades.project_points(term, args.teams, args.project_scores, args.adjustments)
+    if not team_of and term.grades.project:
+        print("No project scores given (--teams, --project-scores): the project counts 0 for everyone")
+    if roster is not None:
+        students = [(s.student_id, s.name) for s in roster]
+        unknown = sorted({r.student_id for r in rows} - {sid for sid, _ in students})
+        if unknown:
+            print(f"not on the roster, left out: {', '.join(unknown)}")
+    else:
+        students = [(sid, "") for sid in sorted({r.student_id for r in rows} | set(project))]
+    grades = course_grades.compute(term, rows, students, project, team_of or None)
+    path = course_grades.write(args.out, term, grades)
+    print(f"Wrote {path} ({len(grades)} students)")
+    if roster is not None:
+        print(f"Wrote {course_grades.write_canvas_import(args.out, term, grades, roster)} for Canvas's Grades > Import")
+    else:
+        print("No Canvas import file: give --roster (Canvas's gradebook export) to write one")
+    for g in grades:
+        if g.missing or g.pending:
+            print(f"  {g.student_id}: " + "; ".join(filter(None, [
+                f"missing {', '.join(g.missing)}" if g.missing else "",
+                f"not graded yet: {', '.join(g.pending)}" if g.pending else ""])))
+    write_report(args.out)
+    return EXIT_OK
 
 
 def cmd_run_notebooks(args) -> int:

@@ -118,7 +118,7 @@ pre{{white-space:pre-wrap;margin:0;font-family:inherit}}
 </style></head><body>
 <h1>{title}</h1>
 <p><strong>Score: {score:g} / {max_score:g}</strong> (autograded {auto_score:g} / {auto_max:g}{pending})</p>
-<p>Status: {status}{reason}</p>
+<p>Status: {status}{reason}</p>{late}{acknowledgements}
 <table><thead><tr><th>part</th><th>points</th><th>result</th></tr></thead><tbody>
 {rows}
 </tbody></table>
@@ -138,12 +138,25 @@ def render(row, parts: list[Part]) -> str:
             cls = "pass" if p.passed else "fail"
             result = p.message
             pts = f"{p.earned:g} / {p.points:g}"
+            if p.kind == "written" and p.message != "No answer given.":
+                cls = "pass" if p.earned >= p.points else "fail"
         lines.append(f'<tr><td>{html.escape(p.grade_id)}</td><td>{pts}</td>'
                      f'<td class="{cls}"><pre>{html.escape(result)}</pre></td></tr>')
     pending = ""
     if row.manual_pending:
         pending = f"; {row.manual_pending:g} points of written answers wait for manual grading"
+    late = ""
+    if row.late_days:
+        final = max(0.0, row.score - row.penalty)
+        late = (f"\n<p>Submitted {html.escape(row.submitted_at)}: {row.late_days:g} day(s) late, penalty "
+                f"{row.penalty:g} points; <strong>score after the penalty: {final:g} / {row.max_score:g}</strong></p>")
+    acknowledgements = ""
+    if row.acknowledgements_missing:
+        acknowledgements = ("\n<p>The \"Collaborators and AI use\" field is empty for: "
+                            f"{html.escape(row.acknowledgements_missing)}. Fill it in for every problem.</p>")
     return PAGE.format(
+        late=late,
+        acknowledgements=acknowledgements,
         title=html.escape(f"{row.assignment}: feedback for {row.student_id}"),
         score=row.score,
         max_score=row.max_score,

@@ -96,16 +96,26 @@ def write_report(out_dir: Path) -> Path:
             f"<td>{sum(s['earned']) / len(s['earned']):.2f}</td></tr>" for rate, q, s in ranked)
         pending = sum(s["pending"] for s in stats.values())
         status_txt = ", ".join(f"{n} {k}" for k, n in sorted(statuses.items()))
+        late = sorted((r for r in arows if r.late_days), key=lambda r: r.student_id)
+        late_rows = "".join(f"<tr><td>{html.escape(r.student_id)}</td><td>{html.escape(r.submitted_at)}</td>"
+                            f"<td>{r.late_days:g}</td><td>{r.penalty:g}</td><td>{r.score:g}</td></tr>" for r in late)
+        late_html = (f"<h3>Late submissions ({len(late)})</h3><table><thead><tr><th>student</th><th>submitted</th>"
+                     f"<th>late days</th><th>penalty (points)</th><th>raw score</th></tr></thead><tbody>{late_rows}"
+                     "</tbody></table>") if late else "<p>No late submissions.</p>"
+        no_ack = sum(1 for r in arows if r.acknowledgements_missing)
         sections.append(f"""<h2>{html.escape(assignment)}</h2>
-<p>{len(arows)} submissions ({html.escape(status_txt)}); {pending} written answers wait for manual grading.</p>
+<p>{len(arows)} submissions ({html.escape(status_txt)}); {pending} written answers wait for manual grading;
+{no_ack} left a "Collaborators and AI use" field empty (grades.csv: acknowledgements_missing).</p>
 <img alt="histogram of total scores" src="data:image/png;base64,{total_png}">
 {f'<h3>Points per question</h3><img alt="histogram of points per question" src="data:image/png;base64,{q_png}">'
  if q_png else ''}
+{late_html}
 <h3>Questions most often failed</h3>
 <table><thead><tr><th>question</th><th>points</th><th>not full marks</th><th>mean points</th></tr></thead>
 <tbody>
 {failed_rows}
 </tbody></table>""")
+    sections.append(_course_grades_section(out_dir, plt))
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Grade report</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem;color:#222}}
@@ -118,3 +128,28 @@ table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ddd;padding:.3r
     path = out_dir / "report.html"
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def _course_grades_section(out_dir: Path, plt) -> str:
+    """Course totals and letters from ``course_grades.csv`` (``dlcourse course-grades``), if written."""
+    import csv
+
+    path = out_dir / "course_grades.csv"
+    if not path.is_file():
+        return ""
+    with open(path, newline="", encoding="utf-8") as f:
+        recs = list(csv.DictReader(f))
+    totals = [float(r["total"]) for r in recs]
+    fig, ax = plt.subplots(figsize=(5, 2.6))
+    ax.hist(totals, bins=20, range=(0, 100), color="#c55a11", edgecolor="white")
+    ax.set(xlabel="course total (percent)", ylabel="students", title="Course grades")
+    png = _png(fig)
+    plt.close(fig)
+    letters = defaultdict(int)
+    for r in recs:
+        letters[r["letter"]] += 1
+    missing = sum(1 for r in recs if r["missing"])
+    counts = ", ".join(f"{html.escape(k)}: {n}" for k, n in sorted(letters.items()))
+    return f"""<h2>Course grades</h2>
+<p>{len(recs)} students; letters {counts}; {missing} with missing work (see course_grades.csv).</p>
+<img alt="histogram of course totals" src="data:image/png;base64,{png}">"""

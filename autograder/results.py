@@ -21,6 +21,12 @@ class Row:
     manual_pending: float = 0.0  # points of answered written questions awaiting a human grader
     status: str = "graded"
     reason: str = ""
+    # Lateness, from the submission time the LMS recorded and the term's due dates (autograder/term.py);
+    # ``penalty`` is in points and is never subtracted from ``score``: course grades do that.
+    submitted_at: str = ""
+    late_days: float = 0.0
+    penalty: float = 0.0
+    acknowledgements_missing: str = ""  # problems whose "Collaborators and AI use" field was left empty
 
     @property
     def key(self):
@@ -28,7 +34,7 @@ class Row:
 
 
 COLUMNS = [f.name for f in fields(Row)]
-NUMBERS = ("score", "max_score", "auto_score", "auto_max_score", "manual_pending")
+NUMBERS = ("score", "max_score", "auto_score", "auto_max_score", "manual_pending", "late_days", "penalty")
 
 # Spreadsheets run a cell that starts with one of these as a formula; student ids are folder names
 # a student chose, so grades.csv must never start a cell with them. A leading quote marks the cell
@@ -85,7 +91,7 @@ def merge(existing: list[Row], new: list[Row]) -> list[Row]:
 
 
 def format_table(rows: list[Row]) -> str:
-    header = ["student_id", "assignment", "score", "autograded", "written (pending)", "status", "reason"]
+    header = ["student_id", "assignment", "score", "autograded", "written (pending)", "late", "status", "reason"]
     body = []
     for r in sorted(rows, key=lambda r: (r.assignment, r.student_id)):
         body.append([
@@ -94,6 +100,7 @@ def format_table(rows: list[Row]) -> str:
             f"{r.score:g}/{r.max_score:g}",
             f"{r.auto_score:g}/{r.auto_max_score:g}",
             f"{r.manual_pending:g} pts" if r.manual_pending else "-",
+            f"{r.late_days:g}d, -{r.penalty:g}" if r.late_days else "-",
             r.status,
             r.reason,
         ])

@@ -20,7 +20,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .. import feedback, results
+from .. import acknowledgements, feedback, results
 from ..course import Course
 from ..errors import CourseError
 from ..results import Row
@@ -203,7 +203,8 @@ def grade_batch(course: Course, assignment: str, submissions_dir: Path, out_dir:
         if sub.problems:
             rows_by_student[sub.student_id] = Row(sub.student_id, assignment, max_score=max_score,
                                                   auto_max_score=auto_max, status="invalid",
-                                                  reason="; ".join(sub.problems + sub.notes))
+                                                  reason="; ".join(sub.problems + sub.notes),
+                                                  acknowledgements_missing=acknowledgements.column(source_nb, None))
             continue
         digest = sub.digest  # of the bytes discover() read; the grader never reads the student's files again
         entry = done.get(sub.student_id)
@@ -225,6 +226,9 @@ def grade_batch(course: Course, assignment: str, submissions_dir: Path, out_dir:
             earlier = results.read_rows(csv_path)
             for sub, row, parts in _run_all(zyg, todo, nb_name, source_nb, release_nb, reference_plan, ref_log,
                                             data_files, limits, jobs, progress, show_details, autograded):
+                # The "Collaborators and AI use" fields the student left empty (autograder/acknowledgements.py):
+                # a grades.csv column only, never points; column() never raises (unreadable: all missing).
+                row.acknowledgements_missing = acknowledgements.column(source_nb, sub.notebook)
                 rows_by_student[sub.student_id] = row
                 _write_feedback(out_dir, row, parts)
                 _append_journal(journal_path, {"student": sub.student_id, "digest": sub.digest,
@@ -380,9 +384,10 @@ def _write_feedback(out_dir: Path, row: Row, parts) -> None:
     tmp = page.with_suffix(".html.tmp")
     tmp.write_text(feedback.render(row, parts), encoding="utf-8")
     tmp.replace(page)
-    # Per-question results for the class report (report.html); no messages, just the points.
-    items = [{"grade_id": p.grade_id, "kind": p.kind, "points": p.points, "earned": p.earned, "passed": p.passed}
-             for p in parts]
+    # Per-question results for the class report (report.html) and for `dlcourse feedback`, which
+    # rebuilds the page once people have graded the written answers; messages are the filtered ones.
+    items = [{"grade_id": p.grade_id, "kind": p.kind, "points": p.points, "earned": p.earned, "passed": p.passed,
+              "message": p.message} for p in parts]
     tmp = page.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(items), encoding="utf-8")
     tmp.replace(page.with_suffix(".json"))
