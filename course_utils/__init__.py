@@ -11,6 +11,7 @@ The names most notebooks use::
     device = cu.get_device()       # cuda > mps > cpu, and says which
     cu.seed_everything(0)
     num_epochs = cu.pick(fast=3, full=30)
+    num_epochs = cu.pick(fast=3, full=30, smoke=1)  # smoke runs (COURSE_SMOKE=1, see runtime.py): 1 epoch
 """
 
 from importlib import import_module
@@ -22,6 +23,7 @@ _LAZY = {
     "fast_mode": "runtime",
     "set_fast_mode": "runtime",
     "pick": "runtime",
+    "smoke_mode": "runtime",
     "get_device": "runtime",
     "seed_everything": "runtime",
     "configure_threads": "runtime",

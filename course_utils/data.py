@@ -4,7 +4,12 @@ Every loader here works without a network: fast mode always uses data that ships
 this repository (so CI is identical everywhere), and full mode tries the real torchvision dataset
 first, says clearly when it cannot be had, and falls back to the offline stand-in. The result says
 which data it holds (``.name``, ``.is_fallback``), so a notebook never claims an MNIST number that
-was measured on scikit-learn digits.
+was measured on scikit-learn digits. ``COURSE_REQUIRE_REAL_DATA=1`` turns the fall-back into an error.
+
+``make smoke-full`` (tools/smoke_full.py) runs the full-mode path of every lecture with
+``COURSE_REQUIRE_REAL_DATA=1`` and ``COURSE_DATA`` pointing at small stand-ins that it writes in
+torchvision's own on-disk formats (MNIST's idx files, CIFAR-10's pickled batches), so these loaders
+run exactly as on Colab: through torchvision, nothing patched here.
 """
 
 from __future__ import annotations
