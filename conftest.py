@@ -3,8 +3,14 @@
 Each notebook collected by nbval is a set of cell items; we add up their durations per notebook,
 print them at the end of the run, save them to build/notebook-times.json (RESULTS.md is built from
 it), and fail the run when a notebook exceeds COURSE_NOTEBOOK_BUDGET_S (default 90 s).
+
+It also loads tools/site_capture.py: while nbval runs a lecture, that plugin keeps what each cell
+printed and drew, and writes the executed notebook to build/executed/ for `make site` to reuse. The
+site's own test (tests/test_site.py) builds from those copies, so in a run that also executes
+notebooks it is left out here and run after them (the Makefile's `test` target does that).
 """
 
+import importlib.util
 import json
 import os
 from collections import defaultdict
@@ -12,6 +18,23 @@ from pathlib import Path
 
 _times: dict[str, float] = defaultdict(float)
 BUDGET_S = float(os.environ.get("COURSE_NOTEBOOK_BUDGET_S", "90"))
+
+
+def pytest_configure(config):
+    path = Path(__file__).resolve().parent / "tools" / "site_capture.py"
+    spec = importlib.util.spec_from_file_location("dlcourse_site_capture", path)
+    plugin = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plugin)
+    config.pluginmanager.register(plugin, "dlcourse_site_capture")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not any(item.nodeid.split("::")[0].endswith(".ipynb") for item in items):
+        return
+    site = [item for item in items if item.nodeid.split("::")[0].endswith("tests/test_site.py")]
+    if site:  # it needs this run's executions: `make test` runs it next, on its own
+        config.hook.pytest_deselected(items=site)
+        items[:] = [item for item in items if item not in site]
 
 
 def pytest_runtest_logreport(report):
