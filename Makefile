@@ -18,13 +18,15 @@ export PYTHONHASHSEED ?= 0
 # Every cu.report_target(...) call appends its measured figure here; `make results` builds RESULTS.md.
 export COURSE_RESULTS_DIR ?= $(CURDIR)/build/results
 
-.PHONY: env demo test lint notebooks unit release strip results clean help
+.PHONY: env demo test lint notebooks unit release strip results clean help site smoke-full
 
 help:
 	@echo "make demo   - release all assignments, autograde autograder/submissions, write $(OUT)/grades.csv"
 	@echo "make test   - lint, unit tests, and every notebook (lectures + assignment solutions) in fast mode"
 	@echo "make env    - create $(VENV) (done automatically by demo and test)"
 	@echo "make results - write RESULTS.md from the figures the last 'make test' measured"
+	@echo "make smoke-full - every lecture's full-mode code (COURSE_FAST=0) on a CPU: short loops, stand-in data"
+	@echo "make site   - the course website in build/site/ (lectures run in fast mode, slides, homework, results)"
 	@echo "make release / strip / clean"
 
 # PYTHONWARNINGS: setuptools announces every editable install in ten lines of "Editable installation".
@@ -53,10 +55,23 @@ test: env lint
 	rm -rf $(COURSE_RESULTS_DIR)
 	$(PY) -m pytest tests $(NOTEBOOK_DIRS) --nbval-lax --nbval-sanitize-with tests/sanitize.cfg \
 		-n $(JOBS) --dist loadscope
+	$(PY) -m pytest tests/test_site.py  # builds the site from the executions just captured (conftest.py)
+	$(PY) tools/smoke_full.py --jobs $(JOBS)  # = make smoke-full
 	@echo "--- Colab simulation (tests/test_colab_simulation.py) ---"; cat build/colab-simulation.txt
 
 results:
 	$(PY) tools/results_table.py
+
+# Every lecture's full-mode path (COURSE_FAST=0: torchvision loaders, full-size models, full-mode evaluation)
+# on a CPU in a few minutes: COURSE_SMOKE=1 cuts the loops short, and tools/smoke_full.py points the loaders
+# at small stand-in datasets written in torchvision's own formats. `make test` runs it after pytest.
+smoke-full: env
+	$(PY) tools/smoke_full.py --jobs $(JOBS)
+
+# The website (tools/site_build.py, site/conf.py). Lectures come executed from build/executed/, which
+# `make test` fills; any other lecture is executed here, $(JOBS) at a time. Open build/site/index.html.
+site: env
+	$(PY) tools/site_build.py --jobs $(JOBS)
 
 release: env
 	$(VENV)/bin/dlcourse release all

@@ -100,9 +100,14 @@ def collect(out_dir: Path, update_full_mode: Path | None = None) -> str:
         state = "ok" if st["status"] == "ok" else f"error: {st['error']}"
         lines.append(f"| `{st['notebook']}` | {state} | {st['mode']} | {st.get('seconds', 0):.0f} s | "
                      f"{st['hardware']} | {tgt} | {figs} |")
-        if st["mode"] == "full" and passed:
-            full_mode[st["notebook"]] = {"figure": "; ".join(f"{r['name']}: {r['value']:.4g}" for r in recs),
-                                         "hardware": st["hardware"], "date": st["date"]}
+        if st["mode"] == "full":  # a missed target or an error is a result too: RESULTS.md shows it
+            figure = "<br>".join(f"{'PASS' if r['passed'] else 'FAIL'} {r['name']}: {r['value']:.4g} "
+                                 f"({r['op']} {r['threshold']:g})" for r in recs)
+            if st["status"] != "ok" and not (recs and not all(r["passed"] for r in recs)):
+                figure = "<br>".join(filter(None, [figure, f"error: {st['error']}"]))
+            full_mode[st["notebook"]] = {"figure": figure or "no target recorded", "passed": bool(passed),
+                                         "hardware": st["hardware"], "date": st["date"],
+                                         "seconds": st.get("seconds", 0)}
     text = "\n".join(lines) + "\n"
     (out_dir / "RESULTS.md").write_text(text)
     if update_full_mode is not None and full_mode:

@@ -46,8 +46,10 @@ def build(results: Path, times_file: Path, full_file: Path) -> str:
         f"on {date.today().isoformat()} (regenerate with `make results`). Time is the notebook's wall time under "
         "`pytest -n 2`, with another notebook running beside it.",
         "",
-        "Full mode (GPU) figures come from `dlcourse run-notebooks --update-results` on a GPU machine "
-        "(`full-mode.json`); \"not yet run\" means no such run has been recorded.",
+        "Full mode (GPU) figures come from a full-mode run on a GPU machine (`dlcourse run-notebooks "
+        "--update-results`, or `tools/run_as_scripts.py --full` where Jupyter is not installed), kept in "
+        "`full-mode.json`: every target with PASS or FAIL, or the error that stopped the notebook; "
+        "\"not yet run\" means no such run has been recorded.",
         "",
         "| notebook | fast-mode target (measured) | time | full mode (GPU) |",
         "|---|---|---|---|",
@@ -59,8 +61,12 @@ def build(results: Path, times_file: Path, full_file: Path) -> str:
         fast = "<br>".join(("PASS " if r["passed"] else "FAIL ") + _fmt(r) for r in latest.values()) or "not measured"
         t = times.get(f"notebooks/{nb}.ipynb")
         full_entry = full.get(nb)
-        full_txt = (f"{full_entry['figure']} ({full_entry['hardware']}, {full_entry['date']})"
-                    if full_entry else "not yet run")
+        full_txt = "not yet run"
+        if full_entry:
+            secs = f", {full_entry['seconds']:.0f} s" if full_entry.get("seconds") else ""
+            full_txt = f"{full_entry['figure']} ({full_entry['hardware']}, {full_entry['date']}{secs})"
+            if full_entry.get("note"):
+                full_txt += f"<br>*{full_entry['note']}*"
         lines.append(f"| `{nb}` | {fast} | {f'{t:.0f} s' if t else '-'} | {full_txt} |")
     total = sum(v for k, v in times.items())
     if times:
