@@ -7,10 +7,12 @@ tests that need it are skipped with the reason.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -146,3 +148,31 @@ class PostgresServer:
         data = self.folder / "data"
         if data.exists():
             _run(["runuser", "-u", "postgres", "--", str(self.bin / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"])
+
+
+@contextlib.contextmanager
+def headless_chromium(prefix: str, window: str):
+    """A Selenium driver on Debian's chromium, headless, with its own profile; skips the test when
+    chromium cannot be had. Without the background-networking flags Chromium keeps dialling out of
+    this closed network."""
+    import pytest
+
+    why = apt_install(["chromium", "chromium-driver"], "chromedriver")
+    if why:
+        pytest.skip(why)
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium (in the dev extra) drives chromium")
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix=prefix)
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", f"--window-size={window}",
+                 f"--user-data-dir={profile}"):
+        opts.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)

@@ -8,14 +8,13 @@ import csv
 import shutil
 import socket
 import subprocess
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 from helpers import DLCOURSE, ROOT, dlcourse
-from local_services import apt_install
+from local_services import headless_chromium
 
 from autograder.engine import sandbox
 
@@ -71,25 +70,9 @@ def formgrader(graded):
 
 @pytest.fixture(scope="module")
 def browser():
-    why = apt_install(["chromium", "chromium-driver"], "chromedriver")
-    if why:
-        pytest.skip(why)
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium (in the dev extra) drives chromium")
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="dlcourse-chromium-")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    # Without the background-networking flags Chromium keeps dialling out of this closed network.
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--window-size=1400,1000",
-                 f"--user-data-dir={profile}"):
-        opts.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
-    driver.implicitly_wait(0)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    with headless_chromium("dlcourse-chromium-", "1400,1000") as driver:
+        driver.implicitly_wait(0)
+        yield driver
 
 
 def _wait(driver, css, timeout=60):

@@ -22,7 +22,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from html.parser import HTMLParser
 from pathlib import Path
@@ -31,7 +30,7 @@ from urllib.parse import unquote, urlsplit
 import nbformat
 import pytest
 from helpers import ROOT
-from local_services import apt_install
+from local_services import headless_chromium
 
 sys.path.insert(0, str(ROOT / "tools"))
 import site_build  # noqa: E402
@@ -177,24 +176,9 @@ def site():
 
 @pytest.fixture(scope="module")
 def browser(site):
-    why = apt_install(["chromium", "chromium-driver"], "chromedriver")
-    if why:
-        pytest.skip(why)
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium (in the dev extra) drives chromium")
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="dlcourse-site-chromium-")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--window-size=1280,900",
-                 f"--user-data-dir={profile}"):
-        opts.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    with headless_chromium("dlcourse-site-chromium-", "1280,900") as driver:
+        driver.set_page_load_timeout(60)
+        yield driver
 
 
 def _open(driver, path: Path):
