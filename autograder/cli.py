@@ -246,8 +246,9 @@ def _term(course, given):
 def _apply_lateness(course, term_path, assignment, submissions_dir, out):
     """grades.csv rows of ``assignment`` with late days and penalties, if the folder has submission times."""
     from . import lateness
+    from .collect import MANIFEST
 
-    if not (Path(submissions_dir) / lateness.MANIFEST).is_file():
+    if not (Path(submissions_dir) / MANIFEST).is_file():
         return None  # laid out by hand: no LMS times, nothing can be called late
     rows = lateness.apply(_term(course, term_path), assignment, submissions_dir, out)
     late = [r for r in rows if r.late_days]

@@ -342,7 +342,7 @@ def _finish(assignment: str, notebook: str, roster: list[Student], out: Path, ca
             (staging / sid / notebook).write_bytes(data)
             records.append(Record(student_id=sid, assignment=assignment, file=f"{sid}/{assignment}/{notebook}",
                                   **kept.record))
-        previous = _read_manifest(out)
+        previous = read_manifest(out)
         _replace_folders(out, staging, assignment, {r["student_id"] for r in previous if r["assignment"] == assignment})
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -377,7 +377,8 @@ def _replace_folders(out: Path, staging: Path, assignment: str, previous_ids: se
             os.replace(staging / sid, target)
 
 
-def _read_manifest(out: Path) -> list[dict]:
+def read_manifest(out: Path) -> list[dict]:
+    """The rows of ``OUT/submissions.csv`` (cells unquoted); [] when there is none."""
     path = out / MANIFEST
     if not path.exists():
         return []

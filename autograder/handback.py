@@ -12,30 +12,28 @@ acknowledgement reminder, and writes the pages out twice:
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import zipfile
 from pathlib import Path
 
 from . import feedback, results
-from .lateness import MANIFEST
 
 
 def _canvas_prefixes(submissions_dir: Path | None, assignment: str) -> dict[str, str]:
-    if submissions_dir is None or not (Path(submissions_dir) / MANIFEST).is_file():
+    if submissions_dir is None:
         return {}
+    from .collect import read_manifest
+
     out = {}
-    with open(Path(submissions_dir) / MANIFEST, newline="", encoding="utf-8-sig") as f:
-        for r in csv.DictReader(f):
-            r = {k: results.unquote_cell(v or "") for k, v in r.items() if k}
-            if r.get("assignment") != assignment or not r.get("canvas_user_id"):
-                continue
-            late = "_LATE" if r.get("canvas_late") in ("1", "True", "true") else ""
-            # The name part came from a file name a student's LMS profile shaped: letters and digits only.
-            name, uid, sub = (re.sub(r"[^0-9A-Za-z]", "", r.get(k, "")) for k in
-                              ("canvas_name", "canvas_user_id", "canvas_submission_id"))
-            out[r["student_id"]] = f"{name}{late}_{uid}_{sub}_"
+    for r in read_manifest(Path(submissions_dir)):
+        if r.get("assignment") != assignment or not r.get("canvas_user_id"):
+            continue
+        late = "_LATE" if r.get("canvas_late") in ("1", "True", "true") else ""
+        # The name part came from a file name a student's LMS profile shaped: letters and digits only.
+        name, uid, sub = (re.sub(r"[^0-9A-Za-z]", "", r.get(k, "")) for k in
+                          ("canvas_name", "canvas_user_id", "canvas_submission_id"))
+        out[r["student_id"]] = f"{name}{late}_{uid}_{sub}_"
     return out
 
 

@@ -7,27 +7,19 @@ beside it, and ``dlcourse course-grades`` subtracts the penalty.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from . import results
+from .collect import read_manifest
 from .term import Term
-
-MANIFEST = "submissions.csv"
-
 
 CANVAS_ONLY = "late per Canvas, time unknown: counted as 1 late day (collect with --times for the count)"
 
 
 def submission_times(submissions_dir: Path, assignment: str) -> dict[str, tuple[str, bool]]:
     """student_id -> (submitted_at, Canvas's late flag) for ``assignment``; empty without a manifest."""
-    path = Path(submissions_dir) / MANIFEST
-    if not path.is_file():
-        return {}
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        return {results.unquote_cell(r.get("student_id") or ""): ((r.get("submitted_at") or "").strip(),
-                                                                   (r.get("canvas_late") or "").strip() == "1")
-                for r in csv.DictReader(f) if results.unquote_cell(r.get("assignment") or "") == assignment}
+    return {r.get("student_id", ""): (r.get("submitted_at", "").strip(), r.get("canvas_late", "").strip() == "1")
+            for r in read_manifest(Path(submissions_dir)) if r.get("assignment") == assignment}
 
 
 def apply(term: Term, assignment: str, submissions_dir: Path, out_dir: Path) -> list[results.Row]:
