@@ -200,8 +200,8 @@ def test_filled_fields_are_not_missing():
     for kind in ("perfect", "alternative"):
         for path in sorted((SAMPLES / kind).glob("*/*.ipynb")):
             assert ack.missing(load(ROOT / "source" / path.parent.name / path.name), load(path)) == [], path
-    assert ack.missing(SOURCE0, filled(RELEASE0, only={"1", "7"})) == ["2", "3", "4", "5", "6"]
-    assert ack.column(SOURCE0, filled(RELEASE0, only={"1", "7"})) == "2; 3; 4; 5; 6"
+    assert ack.missing(SOURCE0, filled(RELEASE0, only={"1", "7"})) == ["2", "3", "4", "5", "6", "8"]
+    assert ack.column(SOURCE0, filled(RELEASE0, only={"1", "7"})) == "2; 3; 4; 5; 6; 8"
 
 
 @pytest.mark.parametrize(("edit", "is_missing"), [
@@ -257,7 +257,7 @@ def test_what_counts_as_missing(edit, is_missing):
 ])
 def test_hostile_notebooks_miss_everything_and_never_raise(student):
     assert ack.missing(SOURCE0, student) == ack.field_ids(SOURCE0)
-    assert ack.column(SOURCE0, student) == "1; 2; 3; 4; 5; 6; 7"
+    assert ack.column(SOURCE0, student) == "1; 2; 3; 4; 5; 6; 7; 8"
 
 
 def test_a_huge_field_is_read_capped():
@@ -269,7 +269,7 @@ def test_a_huge_field_is_read_capped():
 
 def test_column_never_raises():
     assert ack.column({"cells": 5}, {}) == "?"
-    assert ack.column(SOURCE0, None) == "1; 2; 3; 4; 5; 6; 7"
+    assert ack.column(SOURCE0, None) == "1; 2; 3; 4; 5; 6; 7; 8"
 
 
 # -- grading -----------------------------------------------------------------------------------------
@@ -294,5 +294,5 @@ def test_grades_csv_lists_the_empty_fields_and_scores_do_not_change(tmp_path):
     assert rows["sloppy"]["acknowledgements_missing"] == "1; 3; 7"
     for row in rows.values():
         assert row["status"] == "graded", row["reason"]
-        assert (float(row["auto_score"]), float(row["auto_max_score"]), float(row["max_score"])) == (13, 13, 15)
+        assert (float(row["auto_score"]), float(row["auto_max_score"]), float(row["max_score"])) == (16, 16, 18)
         assert float(row["manual_pending"]) == 2

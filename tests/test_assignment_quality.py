@@ -12,7 +12,7 @@ from variants import answer_cells, assignments_with_variants, build_submissions,
 from autograder.engine import sandbox
 
 ASSIGNMENTS = assignments_with_variants()
-MIN_WRONG, MIN_RIGHT = 3, 1
+MIN_WRONG, MIN_RIGHT = 3, 2
 
 
 @pytest.fixture(scope="module", params=ASSIGNMENTS)

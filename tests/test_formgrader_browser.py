@@ -118,7 +118,7 @@ def test_a_grader_scores_a_written_answer_in_formgrader(graded, formgrader, brow
     assert result.returncode == 0, result.stderr
     with open(graded / "grades.csv", newline="") as f:
         rows = {r["student_id"]: r for r in csv.DictReader(f)}
-    assert float(rows["perfect"]["score"]) == 13 + 1.5  # autograded 13, written 1.5 of 2
+    assert float(rows["perfect"]["score"]) == 16 + 1.5  # autograded 16, written 1.5 of 2
     assert float(rows["perfect"]["manual_pending"]) == 0
     assert "manual grading" not in rows["perfect"]["reason"]
     assert float(rows["partial"]["score"]) == float(rows["partial"]["auto_score"])  # nobody else changed

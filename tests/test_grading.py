@@ -9,7 +9,7 @@ from helpers import ROOT, dlcourse, tree_digest
 SAMPLES = ROOT / "autograder" / "submissions"
 # hw0's points: softmax 2, logsumexp 2, numerical_gradient 3, gaussian_mle 2, pairwise 3, bayes 1 = 13
 # autograded, plus 2 for the written answer.
-AUTO_MAX, WRITTEN = 13, 2
+AUTO_MAX, WRITTEN = 16, 2
 # The partial sample has correct softmax, numerical_gradient and bayes_posterior; an unstable logsumexp;
 # the unbiased covariance; pairwise_sq_dists left as the stub.
 PARTIAL_POINTS = 2 + 3 + 1

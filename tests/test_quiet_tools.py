@@ -38,4 +38,4 @@ def test_grading_odd_but_valid_notebooks_prints_no_warning(tmp_path):
     proc = dlcourse("grade", "hw0", tmp_path / "subs", "--out", tmp_path / "out", "--jobs", "1")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert not WARNING.search(proc.stderr), proc.stderr
-    assert proc.stdout.count("13/13") == 2, proc.stdout
+    assert proc.stdout.count("16/16") == 2, proc.stdout

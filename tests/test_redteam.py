@@ -1,4 +1,4 @@
-"""Hostile submissions (tests/redteam/cases.py, trust_cases.py, and hostile files) graded in one
+"""Hostile submissions (tests/redteam/cases.py, trust_cases.py, experiment_cases.py, and hostile files) graded in one
 batch, two at a time, with the real sandbox.
 
 Each must earn no unearned point, leak no line of a hidden test or of the grader's environment,
@@ -22,6 +22,7 @@ import pytest
 from helpers import ROOT, dlcourse, tree_digest
 from redteam.cases import CASES as ENGINE_CASES
 from redteam.cases import LATE_TAMPER
+from redteam.experiment_cases import CELL, EXPERIMENT_CASES
 from redteam.trust_cases import TRUST_CASES
 
 from autograder.engine import sandbox
@@ -29,7 +30,7 @@ from autograder.engine import sandbox
 pytestmark = pytest.mark.skipif(not sandbox.available()[0], reason=sandbox.available()[1])
 RELEASE = ROOT / "release" / "hw0" / "hw0.ipynb"
 SOURCE = ROOT / "source" / "hw0" / "hw0.ipynb"
-CASES = {**ENGINE_CASES, **TRUST_CASES}
+CASES = {**ENGINE_CASES, **TRUST_CASES, **EXPERIMENT_CASES}
 SECRET = "DLCOURSE_TEST_SECRET_" + uuid.uuid4().hex
 
 
@@ -125,7 +126,7 @@ def batch(tmp_path_factory):
     fill = {"root": ROOT, "subs": subs, "out": out, "port": listener.getsockname()[1], "token": token,
             "secret_sha": hashlib.sha256(SECRET.encode()).hexdigest(), "elsewhere": elsewhere}
     for name, (code, _, _) in CASES.items():
-        cells = {"softmax": code.format(**fill)}
+        cells = {CELL.get(name, "softmax"): code.format(**fill)}
         if name in LATE_TAMPER:
             cells["logsumexp"] = LATE_TAMPER[name]
         (subs / name / "hw0").mkdir(parents=True)

@@ -19,7 +19,7 @@ from autograder.engine import sandbox
 
 pytestmark = pytest.mark.skipif(not sandbox.available()[0], reason=sandbox.available()[1])
 PERFECT = ROOT / "autograder" / "submissions" / "perfect" / "hw0" / "hw0.ipynb"
-FULL = 13.0
+FULL = 16.0
 
 
 def perfect() -> dict:

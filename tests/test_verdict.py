@@ -48,7 +48,7 @@ def test_values_match(ref, got, ok):
 
 def rec(key, value, weight=None, cell=1):
     return json.dumps({"t": "record", "cell": cell, "key": key, "value": enc(value), "rtol": 1e-9, "atol": 0.0,
-                       "weight": weight})
+                       "weight": weight, "check": None})
 
 
 def honest(records=(), ok=True, tripwire=()):
@@ -117,16 +117,16 @@ def test_failing_asserts_or_a_tripwire_give_nothing():
 HOSTILE_LINES = {
     "deep nesting": "[" * 200_000 + "]" * 200_000,
     "400-digit integer": '{"t": "record", "cell": 1, "key": "a", "value": {"array": {"shape": [], "kind": "i", '
-                         '"data": [' + "9" * 400 + ']}}, "rtol": 0, "atol": 0, "weight": null}',
+                         '"data": [' + "9" * 400 + ']}}, "rtol": 0, "atol": 0, "weight": null, "check": null}',
     "huge float": '{"t": "record", "cell": 1, "key": "a", "value": {"scalar": null}, "rtol": 1e999, "atol": 0, '
-                  '"weight": null}',
+                  '"weight": null, "check": null}',
     "NaN token": '{"t": "record", "cell": 1, "key": "a", "value": {"scalar": null}, "rtol": NaN, "atol": 0, '
-                 '"weight": null}',
+                 '"weight": null, "check": null}',
     "unknown type": '{"t": "end", "status": "graded"}',
     "extra key": '{"t": "cell_end", "cell": 1, "ok": true, "ename": null, "evalue": null, "points": 4}',
     "not JSON": "\x00\xff garbage",
     "wrong shape size": '{"t": "record", "cell": 1, "key": "a", "value": {"array": {"shape": [3], "kind": "f", '
-                        '"data": [1.0]}}, "rtol": 0, "atol": 0, "weight": null}',
+                        '"data": [1.0]}}, "rtol": 0, "atol": 0, "weight": null, "check": null}',
     "over-long line": "x" * (protocol.MAX_LINE + 10),
     "quote storm": '"\\"' * 1_000_000,  # an unterminated string full of escaped quotes: linear to scan
 }

@@ -83,7 +83,7 @@ def parse(raw: bytes) -> dict:
         if not (msg["evalue"] is None or _text(msg["evalue"], 2000)):
             raise Malformed("bad exception text")
     elif kind == "record":
-        _keys(msg, {"t", "cell", "key", "value", "rtol", "atol", "weight"})
+        _keys(msg, {"t", "cell", "key", "value", "rtol", "atol", "weight", "check"})
         if not _text(msg["key"], MAX_KEY):
             raise Malformed("bad record key")
         for tol in ("rtol", "atol"):
@@ -92,6 +92,7 @@ def parse(raw: bytes) -> dict:
         if msg["weight"] is not None and not (_number(msg["weight"]) and msg["weight"] > 0):
             raise Malformed("bad weight")
         check_value(msg["value"])
+        check_spec(msg["check"])
     else:
         raise Malformed("unknown message type")
     return msg
@@ -156,6 +157,17 @@ def check_value(v, depth: int = 0) -> None:
             raise Malformed("bad opaque marker")
     else:
         raise Malformed("unknown value tag")
+
+
+def check_spec(spec) -> None:
+    """A property spec as ``runner._check_spec`` writes it: a small flat object of plain values."""
+    if spec is None:
+        return
+    if not isinstance(spec, dict) or len(spec) > 8 or not isinstance(spec.get("kind"), str):
+        raise Malformed("bad check")
+    for k, v in spec.items():
+        if not _text(k, 40) or not (v is None or isinstance(v, bool) or _number(v) or _text(v, MAX_KEY)):
+            raise Malformed("bad check entry")
 
 
 def _element(x) -> bool:

@@ -4,7 +4,8 @@ For every test cell, the reference run (the instructor's solution) and the stude
 values under the same keys. A cell earns its points only if, in the student's run, it finished
 without an exception, every reference key was recorded with a matching value (and nothing else
 under those keys), its static checks hold, and no tripwire fired before it. Matching is done
-here, on plain JSON data, with the tolerances the reference run asked for.
+here, on plain JSON data, with the tolerances the reference run asked for; a record whose reference
+carries a property (``check=``) must have that property instead (``properties``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import ast
 import json
 import math
 from dataclasses import dataclass, field
+
+from .properties import holds
 
 LOOP_NODES = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
@@ -156,8 +159,13 @@ def judge_test(item, reference: RunLog, student: RunLog, answer_sources: dict[st
     failed, earned_weight, total_weight, gate_failed = [], 0.0, 0.0, False
     for key, ref in ref_records.items():
         got = got_records.get(key)
-        ok = got is not None and values_match(ref.get("value"), got.get("value"), float(ref.get("rtol", 0)),
-                                              float(ref.get("atol", 0)))
+        if got is None:
+            ok = False
+        elif isinstance(ref.get("check"), dict):  # the reference's property, never the student's
+            ok = holds(ref["check"], got.get("value"), got_records)[0]
+        else:
+            ok = values_match(ref.get("value"), got.get("value"), float(ref.get("rtol", 0)),
+                              float(ref.get("atol", 0)))
         weight = _weight(ref)
         total_weight += weight or 0.0
         if ok:

@@ -15,6 +15,9 @@ VARIANTS = {
             "forgets keepdims (broadcasts a column as a row)": (
                 "def softmax(Z):\n    Z = np.asarray(Z, dtype=float)\n    E = np.exp(Z - Z.max(axis=1, keepdims=True))\n"
                 "    return E / E.sum(axis=1)\n"),
+            "one shift for the whole array (rows far below it underflow to 0/0)": (
+                "def softmax(Z):\n    Z = np.asarray(Z, dtype=float)\n    E = np.exp(Z - Z.max())\n"
+                "    return E / E.sum(axis=1, keepdims=True)\n"),
         },
         "right": {
             "scipy.special.softmax": "from scipy.special import softmax as _sp\n\ndef softmax(Z):\n    return _sp(Z, axis=1)\n",
@@ -36,9 +39,15 @@ VARIANTS = {
             "keeps the reduced dimension": (
                 "def logsumexp(Z, axis=-1):\n    Z = np.asarray(Z, dtype=float)\n    m = Z.max(axis=axis, keepdims=True)\n"
                 "    return m + np.log(np.exp(Z - m).sum(axis=axis, keepdims=True))\n"),
+            "all -inf slice gives nan (-inf - -inf)": (
+                "def logsumexp(Z, axis=-1):\n    Z = np.asarray(Z, dtype=float)\n    m = Z.max(axis=axis, keepdims=True)\n"
+                "    return np.squeeze(m + np.log(np.exp(Z - m).sum(axis=axis, keepdims=True)), axis=axis)\n"),
         },
         "right": {
             "numpy logaddexp.reduce": "def logsumexp(Z, axis=-1):\n    return np.logaddexp.reduce(np.asarray(Z, dtype=float), axis=axis)\n",
+            "scipy.special.logsumexp": (
+                "from scipy.special import logsumexp as _lse\n\n"
+                "def logsumexp(Z, axis=-1):\n    return _lse(np.asarray(Z, dtype=float), axis=axis)\n"),
         },
     },
     "numerical_gradient": {
@@ -67,6 +76,11 @@ VARIANTS = {
                 "def numerical_gradient(f, x, h=1e-5):\n    x = np.asarray(x, dtype=float)\n    g = np.empty_like(x)\n"
                 "    for idx in np.ndindex(*x.shape):\n        e = np.zeros_like(x)\n        e[idx] = h\n"
                 "        g[idx] = (f(x + e) - f(x - e)) / (2 * h)\n    return g\n"),
+            "flat view of a copy": (
+                "def numerical_gradient(f, x, h=1e-5):\n    x = np.array(x, dtype=float)\n    g = np.zeros(x.size)\n"
+                "    flat = x.reshape(-1)\n    for i in range(x.size):\n        old = flat[i]\n        flat[i] = old + h\n"
+                "        fp = f(x)\n        flat[i] = old - h\n        fm = f(x)\n        flat[i] = old\n"
+                "        g[i] = (fp - fm) / (2 * h)\n    return g.reshape(x.shape)\n"),
         },
     },
     "gaussian_mle": {
@@ -86,6 +100,9 @@ VARIANTS = {
             "average of outer products": (
                 "def gaussian_mle(X):\n    X = np.asarray(X, dtype=float)\n    n, d = X.shape\n    mu = X.sum(axis=0) / n\n"
                 "    S = np.zeros((d, d))\n    for x in X:\n        S += np.outer(x - mu, x - mu)\n    return mu, S / n\n"),
+            "np.cov with bias=True, kept 2-D": (
+                "def gaussian_mle(X):\n    X = np.asarray(X, dtype=float)\n"
+                "    return X.mean(axis=0), np.atleast_2d(np.cov(X, rowvar=False, bias=True))\n"),
         },
     },
     "pairwise_sq_dists": {
@@ -107,6 +124,10 @@ VARIANTS = {
             "broadcast differences": (
                 "def pairwise_sq_dists(X, Y):\n    diff = np.asarray(X, dtype=float)[:, None, :] - np.asarray(Y, dtype=float)[None, :, :]\n"
                 "    return np.einsum('ijk,ijk->ij', diff, diff)\n"),
+            "expanded square, clamped at 0": (
+                "def pairwise_sq_dists(X, Y):\n    X = np.asarray(X, dtype=float)\n    Y = np.asarray(Y, dtype=float)\n"
+                "    D = np.sum(X**2, axis=1, keepdims=True) + np.sum(Y**2, axis=1) - 2 * (X @ Y.T)\n"
+                "    return np.clip(D, 0, None)\n"),
         },
     },
     "bayes_posterior": {
@@ -124,6 +145,46 @@ VARIANTS = {
                 "def bayes_posterior(sensitivity, false_positive_rate, prevalence):\n"
                 "    if false_positive_rate == 0:\n        return 1.0\n"
                 "    odds = prevalence / (1 - prevalence) * sensitivity / false_positive_rate\n    return odds / (1 + odds)\n"),
+            "joint probabilities": (
+                "def bayes_posterior(sensitivity, false_positive_rate, prevalence):\n"
+                "    sick_and_positive = sensitivity * prevalence\n"
+                "    healthy_and_positive = false_positive_rate * (1 - prevalence)\n"
+                "    return sick_and_positive / (sick_and_positive + healthy_and_positive)\n"),
+        },
+    },
+    "difference_errors": {
+        "wrong": {
+            "numbers it did not measure (the textbook slopes)": (
+                "def difference_errors(f, df, x, hs):\n    hs = np.asarray(hs, dtype=float)\n"
+                "    return {'forward': 0.5 * hs, 'central': hs ** 2 / 6}\n"),
+            "central difference divided by h, not 2h": (
+                "def difference_errors(f, df, x, hs):\n    hs = np.asarray(hs, dtype=float)\n    exact = df(x)\n"
+                "    return {'forward': np.abs((f(x + hs) - f(x)) / hs - exact),\n"
+                "            'central': np.abs((f(x + hs) - f(x - hs)) / hs - exact)}\n"),
+            "backward difference measured as the forward one": (
+                "def difference_errors(f, df, x, hs):\n    hs = np.asarray(hs, dtype=float)\n    exact = df(x)\n"
+                "    return {'forward': np.abs((f(x) - f(x - hs)) / hs - exact),\n"
+                "            'central': np.abs((f(x + hs) - f(x - hs)) / (2 * hs) - exact)}\n"),
+            "relative errors": (
+                "def difference_errors(f, df, x, hs):\n    hs = np.asarray(hs, dtype=float)\n    exact = df(x)\n"
+                "    return {'forward': np.abs(((f(x + hs) - f(x)) / hs - exact) / exact),\n"
+                "            'central': np.abs(((f(x + hs) - f(x - hs)) / (2 * hs) - exact) / exact)}\n"),
+            "float32 arithmetic": (
+                "def difference_errors(f, df, x, hs):\n    hs = np.asarray(hs, dtype=np.float32)\n"
+                "    x = np.float32(x)\n    exact = df(x)\n"
+                "    return {'forward': np.abs((f(x + hs) - f(x)) / hs - exact).astype(float),\n"
+                "            'central': np.abs((f(x + hs) - f(x - hs)) / (2 * hs) - exact).astype(float)}\n"),
+        },
+        "right": {
+            "a loop over the steps": (
+                "def difference_errors(f, df, x, hs):\n    forward, central = [], []\n"
+                "    for h in hs:\n        forward.append(abs((f(x + h) - f(x)) / h - df(x)))\n"
+                "        central.append(abs((f(x + h) - f(x - h)) / (2 * h) - df(x)))\n"
+                "    return {'forward': np.array(forward), 'central': np.array(central)}\n"),
+            "one helper for both quotients": (
+                "def difference_errors(f, df, x, hs):\n    hs = np.asarray(hs, dtype=float)\n\n"
+                "    def err(quotient):\n        return np.abs(quotient - df(x))\n\n"
+                "    return dict(central=err((f(x + hs) - f(x - hs)) / (2 * hs)), forward=err((f(x + hs) - f(x)) / hs))\n"),
         },
     },
 }
