@@ -135,7 +135,31 @@ def load(path: Path) -> Term:
         if unknown:
             raise CourseError(f"{where('extensions.' + student)}: no due date for {', '.join(unknown)}")
         extensions[student] = {a: float(d) for a, d in per.items()}
+    _check_schedule(data, due, tz, where)
     return Term(path, t.get("name", ""), tz, sid, late, due, extensions, _grade_policy(data.get("grades", {}), where))
+
+
+def _check_schedule(data: dict, due: dict[str, datetime], tz: ZoneInfo, where) -> None:
+    """Every assignment is due at least ``min_days_after_lecture`` days after each lecture it covers."""
+    lectures = dict(data.get("lectures", {}))
+    gap = float(lectures.pop("min_days_after_lecture", 0))
+    taught = {}
+    for lecture, day in lectures.items():
+        try:
+            taught[lecture] = parse_time(str(day), tz)
+        except CourseError as exc:
+            raise CourseError(f"{where('lectures.' + lecture)}: {exc}") from exc
+    for assignment, needs in data.get("covers", {}).items():
+        if assignment not in due:
+            raise CourseError(f"{where('covers.' + assignment)}: no due date for {assignment} in [assignments]")
+        for lecture in needs:
+            if lecture not in taught:
+                raise CourseError(f"{where('covers.' + assignment)}: lecture {lecture!r} has no date in [lectures]")
+            if due[assignment] < taught[lecture] + timedelta(days=gap):
+                raise CourseError(
+                    f"{where('covers.' + assignment)}: {assignment} is due {due[assignment]:%Y-%m-%d}, but it needs "
+                    f"lecture {lecture} taught {taught[lecture]:%Y-%m-%d}; move the due date to at least "
+                    f"{taught[lecture] + timedelta(days=gap):%Y-%m-%d} or change what it covers")
 
 
 def _grade_policy(g: dict, where) -> GradePolicy:

@@ -1,6 +1,10 @@
 """The term configuration: late-day arithmetic at its edges, and bad files refused with a reason."""
 
+import tomllib
+from datetime import date
+
 import pytest
+from helpers import ROOT
 
 from autograder import course_grades, term
 from autograder.errors import CourseError
@@ -152,3 +156,19 @@ def test_the_example_project_files_give_the_readme_figures():
     points, _ = course_grades.project_points(t, project / "teams.example.csv", project / "scores.example.csv",
                                              project / "adjustments.example.csv")
     assert points["stu003"]["report"] == 18.28 and points["stu006"]["report"] == 25
+
+
+def test_every_assignment_is_due_after_the_lectures_it_needs(tmp_path):
+    """The repository's term: hw4 needs lecture 09 (attention), so it is due after it; a term file
+    that asks for hw4 before lecture 09 is refused with what to change."""
+    text = (ROOT / "course.toml").read_text()
+    t = term.load(ROOT / "course.toml")
+    data = tomllib.loads(text)
+    for hw, lectures in data["covers"].items():
+        for lecture in lectures:
+            assert t.due[hw].date() > date.fromisoformat(data["lectures"][lecture]), (hw, lecture)
+    assert "09" in data["covers"]["hw4"] and set(data["covers"]) == set(t.due)
+    early = tmp_path / "early.toml"
+    early.write_text(text.replace('hw4 = "2027-04-02T23:59"', 'hw4 = "2027-03-19T23:59"'))
+    with pytest.raises(CourseError, match="hw4 is due 2027-03-19, but it needs lecture 09 taught 2027-03-30"):
+        term.load(early)
