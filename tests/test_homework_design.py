@@ -6,7 +6,9 @@
 - no graded function or class has the name of a ``def``/``class`` of a lecture notebook (a student
   would copy the lecture);
 - every reference solution runs, with its plots, in at most 90 s on one CPU thread in fast mode, and
-  draws at least one figure (run as Jupyter runs it, inline backend; times printed).
+  draws at least one figure (run as Jupyter runs it, inline backend; times printed and saved to
+  build/solution-times/ for RESULTS.md: this is the run of the solutions, nbval runs the lectures);
+- grading one submission takes at most 90 s on one job.
 """
 
 import ast
@@ -127,9 +129,13 @@ def test_the_solution_runs_within_budget_and_draws_a_figure(path, tmp_path, caps
         os.environ.clear()
         os.environ.update(saved)
     seconds = time.perf_counter() - start
-    with capsys.disabled():
-        print(f"\n{path.parent.name}: reference solution ran in {seconds:.1f} s")
     figures = sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    with capsys.disabled():
+        print(f"\n{path.parent.name}: reference solution ran in {seconds:.1f} s and drew {figures} figure(s)")
+    record = ROOT / "build" / "solution-times" / f"{path.parent.name}.json"  # RESULTS.md lists them
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps({"notebook": str(path.relative_to(ROOT)), "seconds": round(seconds, 1),
+                                  "figures": figures}) + "\n")
     assert figures >= 1, f"{path.parent.name}'s solution draws no figure"
     assert seconds <= SOLUTION_BUDGET_S
 

@@ -70,12 +70,13 @@ def build(results: Path, times_file: Path, full_file: Path) -> str:
         lines.append(f"| `{nb}` | {fast} | {f'{t:.0f} s' if t else '-'} | {full_txt} |")
     total = sum(v for k, v in times.items())
     if times:
-        lines += ["", f"All {len(times)} notebooks (lectures and assignment solutions): {total:.0f} s of notebook "
+        lines += ["", f"All {len(times)} lecture notebooks: {total:.0f} s of notebook "
                   "wall time in one `make test` run (two at a time)."]
-    lines += ["", "Assignment solutions (`source/`) run in the same test run; their per-notebook times:", ""]
-    for k, v in sorted(times.items()):
-        if k.startswith("source/"):
-            lines.append(f"- `{k}`: {v:.0f} s")
+    solutions = [json.loads(p.read_text()) for p in sorted((ROOT / "build" / "solution-times").glob("*.json"))]
+    lines += ["", "Assignment solutions (`source/`) run in the same test run (tests/test_homework_design.py, one "
+              "thread, inline plots); per notebook:", ""]
+    for r in solutions:
+        lines.append(f"- `{r['notebook']}`: {r['seconds']:.0f} s, {r['figures']} figure(s)")
     bench = ROOT / "build" / "grading-benchmark.txt"
     lines += ["", "## Grading throughput", ""]
     if bench.exists():
