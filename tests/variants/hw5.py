@@ -2,407 +2,469 @@
 
 from textwrap import dedent as _d
 
+_GAT_HEAD = '''
+def gat_layer(X, edge_index, W, a_src, a_dst, negative_slope=0.2):
+    Z = X @ W
+    src, dst = edge_index
+    n = X.shape[0]
+'''
+
+_SMOOTH_HEAD = '''
+def smoothing_experiment(A, X, num_steps):
+    n = A.shape[0]
+    I = torch.eye(n, dtype=A.dtype)
+
+    def sym(M):
+        d = M.sum(dim=1).rsqrt()
+        return d[:, None] * M * d[None, :]
+
+'''
+
+
+def _smooth(loops_matrix, energy, rate):
+    return _d(_SMOOTH_HEAD) + _d(f'''
+        out = {{}}
+        for name, M in (("loops", {loops_matrix}), ("no_loops", sym(A))):
+            H = [X]
+            for _ in range(num_steps):
+                H.append(M @ H[-1])
+            H = torch.stack(H)
+            out["H_" + name] = H
+            L = I - (sym(A + I) if name == "loops" else sym(A))
+            out["energy_" + name] = {energy}
+        lam = torch.linalg.eigvalsh(sym(A + I))
+        out["predicted_rate"] = {rate}
+        return out
+    ''').replace("\n", "\n    ").rstrip() + "\n"
+
+
+_E_RIGHT = 'torch.einsum("kif,ij,kjf->k", H, L, H) / (H ** 2).sum(dim=(1, 2))'
+_RATE_RIGHT = "float(2 * torch.log(lam[:-1].abs().max()))"
+
+_VAE_HEAD = '''
+def beta_vae_experiment(X, betas, latent_dim=8, hidden=64, steps=300, batch_size=128, lr=3e-3, seed=0):
+    D = X.shape[1]
+    out = {"betas": list(betas), "encoders": [], "active_units": [], "kl": [], "reconstruction": []}
+    for beta in betas:
+        torch.manual_seed(seed)
+        enc = torch.nn.Sequential(torch.nn.Linear(D, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 2 * latent_dim))
+        dec = torch.nn.Sequential(torch.nn.Linear(latent_dim, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, D))
+        opt = torch.optim.Adam([*enc.parameters(), *dec.parameters()], lr=lr)
+        for _ in range(steps):
+            xb = X[torch.randint(0, len(X), (batch_size,))]
+            mu, logvar = enc(xb).chunk(2, dim=-1)
+            z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+            rec = F.binary_cross_entropy_with_logits(dec(z), xb, reduction="none").sum(-1)
+            kl = 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum(-1)
+            loss = LOSS
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        with torch.no_grad():
+            mu, logvar = enc(X).chunk(2, dim=-1)
+            rec = F.binary_cross_entropy_with_logits(dec(mu), X, reduction="none").sum(-1)
+            kl = 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum(-1)
+        out["encoders"].append(ENCODER)
+        out["active_units"].append(ACTIVE)
+        out["kl"].append(float(kl.mean()))
+        out["reconstruction"].append(float(rec.mean()))
+    return out
+'''
+
+
+def _vae(loss="(rec + beta * kl).mean()", encoder="lambda x, enc=enc: enc(x).chunk(2, dim=-1)",
+         active="int((mu.var(dim=0) > 0.01).sum())"):
+    return _d(_VAE_HEAD).replace("LOSS", loss).replace("ENCODER", encoder).replace("ACTIVE", active)
+
+
+_DDPM_HEAD = '''
+def ddpm_posterior(x0, x_t, t, betas):
+    alphas = 1.0 - betas
+    alpha_bar = torch.cumprod(alphas, dim=0)
+'''
+
 VARIANTS = {
-    "gcn_norm": {
+    "gat_layer": {
         "wrong": {
-            "forgets the self-loops": _d('''
-                def gcn_norm(A):
-                    d = A.sum(dim=1).rsqrt()
-                    return d[:, None] * A * d[None, :]
-                '''),
-            "degrees of A, self-loops added afterwards": _d('''
-                def gcn_norm(A):
-                    d = A.sum(dim=1).rsqrt()
-                    A_tilde = A + torch.eye(A.shape[0], dtype=A.dtype)
-                    return d[:, None] * A_tilde * d[None, :]
-                '''),
-            "row normalization D^-1 (A + I)": _d('''
-                def gcn_norm(A):
-                    A_tilde = A + torch.eye(A.shape[0], dtype=A.dtype)
-                    return A_tilde / A_tilde.sum(dim=1, keepdim=True)
-                '''),
-            "normalizes the rows only, by 1/sqrt(degree)": _d('''
-                def gcn_norm(A):
-                    A_tilde = A + torch.eye(A.shape[0], dtype=A.dtype)
-                    return A_tilde * A_tilde.sum(dim=1, keepdim=True).rsqrt()
-                '''),
-            "adds the self-loops in place (mutates A)": _d('''
-                def gcn_norm(A):
-                    A += torch.eye(A.shape[0], dtype=A.dtype)
-                    d = A.sum(dim=1).rsqrt()
-                    return d[:, None] * A * d[None, :]
-                '''),
-            "counts neighbours instead of summing weights": _d('''
-                def gcn_norm(A):
-                    A_tilde = A + torch.eye(A.shape[0], dtype=A.dtype)
-                    d = (A_tilde > 0).sum(dim=1).to(A.dtype).rsqrt()
-                    return d[:, None] * A_tilde * d[None, :]
-                '''),
+            "no max shift (exp overflows)": _d(_GAT_HEAD) + _d('''
+                    scores = F.leaky_relu(Z[src] @ a_src + Z[dst] @ a_dst, negative_slope)
+                    w = torch.exp(scores)
+                    total = torch.zeros(n, dtype=Z.dtype).index_add(0, dst, w)
+                    alpha = w / total[dst]
+                    return torch.zeros(n, Z.shape[1], dtype=Z.dtype).index_add(0, dst, alpha[:, None] * Z[src]), alpha
+                ''').replace("\n", "\n    ").rstrip() + "\n",
+            "one global maximum for every target (underflows to 0/0)": _d(_GAT_HEAD) + _d('''
+                    scores = F.leaky_relu(Z[src] @ a_src + Z[dst] @ a_dst, negative_slope)
+                    w = torch.exp(scores - scores.max())
+                    total = torch.zeros(n, dtype=Z.dtype).index_add(0, dst, w)
+                    alpha = w / total[dst]
+                    return torch.zeros(n, Z.shape[1], dtype=Z.dtype).index_add(0, dst, alpha[:, None] * Z[src]), alpha
+                ''').replace("\n", "\n    ").rstrip() + "\n",
+            "softmax over each source's out-edges": _d(_GAT_HEAD) + _d('''
+                    scores = F.leaky_relu(Z[src] @ a_src + Z[dst] @ a_dst, negative_slope)
+                    top = torch.full((n,), -torch.inf, dtype=Z.dtype).scatter_reduce(0, src, scores, "amax")
+                    w = torch.exp(scores - top[src])
+                    alpha = w / torch.zeros(n, dtype=Z.dtype).index_add(0, src, w)[src]
+                    return torch.zeros(n, Z.shape[1], dtype=Z.dtype).index_add(0, dst, alpha[:, None] * Z[src]), alpha
+                ''').replace("\n", "\n    ").rstrip() + "\n",
+            "a_src and a_dst swapped": _d(_GAT_HEAD) + _d('''
+                    scores = F.leaky_relu(Z[src] @ a_dst + Z[dst] @ a_src, negative_slope)
+                    top = torch.full((n,), -torch.inf, dtype=Z.dtype).scatter_reduce(0, dst, scores, "amax")
+                    w = torch.exp(scores - top[dst])
+                    alpha = w / torch.zeros(n, dtype=Z.dtype).index_add(0, dst, w)[dst]
+                    return torch.zeros(n, Z.shape[1], dtype=Z.dtype).index_add(0, dst, alpha[:, None] * Z[src]), alpha
+                ''').replace("\n", "\n    ").rstrip() + "\n",
+            "no LeakyReLU": _d(_GAT_HEAD) + _d('''
+                    scores = Z[src] @ a_src + Z[dst] @ a_dst
+                    top = torch.full((n,), -torch.inf, dtype=Z.dtype).scatter_reduce(0, dst, scores, "amax")
+                    w = torch.exp(scores - top[dst])
+                    alpha = w / torch.zeros(n, dtype=Z.dtype).index_add(0, dst, w)[dst]
+                    return torch.zeros(n, Z.shape[1], dtype=Z.dtype).index_add(0, dst, alpha[:, None] * Z[src]), alpha
+                ''').replace("\n", "\n    ").rstrip() + "\n",
+            "H[dst] += messages (repeated targets overwrite)": _d(_GAT_HEAD) + _d('''
+                    scores = F.leaky_relu(Z[src] @ a_src + Z[dst] @ a_dst, negative_slope)
+                    top = torch.full((n,), -torch.inf, dtype=Z.dtype).scatter_reduce(0, dst, scores, "amax")
+                    w = torch.exp(scores - top[dst])
+                    alpha = w / torch.zeros(n, dtype=Z.dtype).index_add(0, dst, w)[dst]
+                    H = torch.zeros(n, Z.shape[1], dtype=Z.dtype)
+                    H[dst] += alpha[:, None] * Z[src]
+                    return H, alpha
+                ''').replace("\n", "\n    ").rstrip() + "\n",
+            "a Python loop over the nodes (correct, but not vectorized)": _d(_GAT_HEAD) + _d('''
+                    scores = F.leaky_relu(Z[src] @ a_src + Z[dst] @ a_dst, negative_slope)
+                    alpha = torch.zeros_like(scores)
+                    H = torch.zeros(n, Z.shape[1], dtype=Z.dtype)
+                    for t in range(n):
+                        into = dst == t
+                        if into.any():
+                            alpha[into] = torch.softmax(scores[into], dim=0)
+                            H[t] = alpha[into] @ Z[src[into]]
+                    return H, alpha
+                ''').replace("\n", "\n    ").rstrip() + "\n",
         },
         "right": {
-            "diagonal matrices and matrix products": _d('''
-                def gcn_norm(A):
-                    A_tilde = A + torch.eye(A.shape[0], dtype=A.dtype)
-                    D = torch.diag(torch.pow(A_tilde.sum(1), -0.5))
-                    return D @ A_tilde @ D
+            "dense masked softmax": _d('''
+                def gat_layer(X, edge_index, W, a_src, a_dst, negative_slope=0.2):
+                    Z = X @ W
+                    n = X.shape[0]
+                    src, dst = edge_index
+                    S = torch.full((n, n), -torch.inf, dtype=Z.dtype)
+                    S[dst, src] = F.leaky_relu((Z @ a_src)[src] + (Z @ a_dst)[dst], negative_slope)
+                    P = torch.softmax(S, dim=1).nan_to_num(0.0)  # rows without in-edges are all -inf
+                    return P @ Z, P[dst, src]
                 '''),
-            "entry by entry with loops": _d('''
-                def gcn_norm(A):
-                    n = A.shape[0]
-                    A_tilde = A.clone()
-                    for i in range(n):
-                        A_tilde[i, i] += 1
-                    deg = [float(A_tilde[i].sum()) for i in range(n)]
-                    out = torch.zeros_like(A)
-                    for i in range(n):
-                        for j in range(n):
-                            out[i, j] = A_tilde[i, j] / (deg[i] * deg[j]) ** 0.5
+            "log-sum-exp per target": _d('''
+                def gat_layer(X, edge_index, W, a_src, a_dst, negative_slope=0.2):
+                    Z = X @ W
+                    s, t = edge_index[0], edge_index[1]
+                    e = torch.nn.functional.leaky_relu((Z * a_src).sum(1)[s] + (Z * a_dst).sum(1)[t], negative_slope)
+                    m = torch.zeros(len(X), dtype=Z.dtype).scatter_reduce(0, t, e, "amax", include_self=False)
+                    lse = m + torch.log(torch.zeros(len(X), dtype=Z.dtype).scatter_add(0, t, torch.exp(e - m[t])))
+                    alpha = torch.exp(e - lse[t])
+                    msg = alpha.unsqueeze(1) * Z[s]
+                    H = torch.zeros_like(Z).scatter_add(0, t.unsqueeze(1).expand_as(msg), msg)
+                    return H, alpha
+                '''),
+        },
+    },
+    "smoothing_experiment": {
+        "wrong": {
+            "random-walk normalization D~^-1 (A + I)": _smooth("(A + I) / (A + I).sum(1, keepdim=True)", _E_RIGHT,
+                                                             _RATE_RIGHT),
+            "self-loops in both curves": _smooth("sym(A + I)", _E_RIGHT, _RATE_RIGHT).replace(
+                '("no_loops", sym(A))', '("no_loops", sym(A + I))'),
+            "energy not divided by ||H||^2": _smooth("sym(A + I)", 'torch.einsum("kif,ij,kjf->k", H, L, H)',
+                                                     _RATE_RIGHT),
+            "rate log|lambda_2| (forgets that the energy is quadratic)": _smooth(
+                "sym(A + I)", _E_RIGHT, "float(torch.log(lam[:-1].abs().max()))"),
+            "rate from the spectrum without self-loops": _smooth(
+                "sym(A + I)", _E_RIGHT, "float(2 * torch.log(torch.linalg.eigvalsh(sym(A))[:-1].abs().max()))"),
+            "energies of a different run (hard-coded from the 5 x 5 grid)": _smooth(
+                "sym(A + I)", "0.773 * torch.exp(-0.2 * torch.arange(H.shape[0], dtype=H.dtype))", _RATE_RIGHT),
+        },
+        "right": {
+            "matrix powers": _d('''
+                def smoothing_experiment(A, X, num_steps):
+                    n = len(A)
+                    A_loops = A + torch.eye(n, dtype=A.dtype)
+                    Dl = torch.diag(A_loops.sum(1) ** -0.5)
+                    Dn = torch.diag(A.sum(1) ** -0.5)
+                    A_hat, P = Dl @ A_loops @ Dl, Dn @ A @ Dn
+                    res = {}
+                    for name, M in [("loops", A_hat), ("no_loops", P)]:
+                        H = torch.stack([torch.linalg.matrix_power(M, k) @ X for k in range(num_steps + 1)])
+                        L = torch.eye(n, dtype=A.dtype) - M
+                        res["H_" + name] = H
+                        res["energy_" + name] = torch.stack([torch.trace(h.T @ L @ h) / torch.trace(h.T @ h) for h in H])
+                    second = torch.linalg.eigvalsh(A_hat).abs().sort().values[-2]
+                    res["predicted_rate"] = 2.0 * float(torch.log(second))
+                    return res
+                '''),
+            "eigendecomposition, energy as a sum over edges": _d('''
+                def smoothing_experiment(A, X, num_steps):
+                    n = len(A)
+                    out = {}
+                    for name, At in [("loops", A + torch.eye(n, dtype=A.dtype)), ("no_loops", A)]:
+                        d = At.sum(1)
+                        M = At / torch.sqrt(d[:, None] * d[None, :])
+                        lam, U = torch.linalg.eigh(M)
+                        coef = U.T @ X
+                        H = torch.stack([U @ (lam[:, None] ** k * coef) for k in range(num_steps + 1)])
+                        Hs = H / d.sqrt()[None, :, None]
+                        diff = ((Hs[:, :, None, :] - Hs[:, None, :, :]) ** 2).sum(-1)
+                        out["H_" + name] = H
+                        out["energy_" + name] = 0.5 * (At * diff).sum((1, 2)) / (H ** 2).sum((1, 2))
+                        if name == "loops":
+                            out["predicted_rate"] = float(torch.log(lam[:-1] ** 2).max())
                     return out
                 '''),
-        },
-    },
-    "gcn_edge_weights": {
-        "wrong": {
-            "forgets the self-loop in the degree": _d('''
-                def gcn_edge_weights(edge_index, num_nodes, dtype=torch.float32):
-                    src, dst = edge_index
-                    deg = torch.bincount(dst, minlength=num_nodes).to(dtype)
-                    return (deg[src] * deg[dst]).rsqrt(), 1.0 / (deg + 1)
-                '''),
-            "counts outgoing edges (edge_index[0])": _d('''
-                def gcn_edge_weights(edge_index, num_nodes, dtype=torch.float32):
-                    src, dst = edge_index
-                    deg = torch.bincount(src, minlength=num_nodes).to(dtype) + 1
-                    return (deg[src] * deg[dst]).rsqrt(), 1.0 / deg
-                '''),
-            "self-loop weight 1/sqrt(degree)": _d('''
-                def gcn_edge_weights(edge_index, num_nodes, dtype=torch.float32):
-                    src, dst = edge_index
-                    deg = torch.bincount(dst, minlength=num_nodes).to(dtype) + 1
-                    return (deg[src] * deg[dst]).rsqrt(), deg.rsqrt()
-                '''),
-            "bincount without minlength (drops isolated last nodes)": _d('''
-                def gcn_edge_weights(edge_index, num_nodes, dtype=torch.float32):
-                    src, dst = edge_index
-                    deg = torch.bincount(dst).to(dtype) + 1
-                    return (deg[src] * deg[dst]).rsqrt(), 1.0 / deg
-                '''),
-            "ignores the dtype argument": _d('''
-                def gcn_edge_weights(edge_index, num_nodes, dtype=torch.float32):
-                    src, dst = edge_index
-                    deg = torch.bincount(dst, minlength=num_nodes).float() + 1
-                    return (deg[src] * deg[dst]).rsqrt(), 1.0 / deg
-                '''),
-        },
-        "right": {
-            "bincount, then powers": _d('''
-                def gcn_edge_weights(edge_index, num_nodes, dtype=torch.float32):
-                    deg = (torch.bincount(edge_index[1], minlength=num_nodes) + 1).to(dtype)
-                    inv = deg.pow(-0.5)
-                    return inv[edge_index[0]] * inv[edge_index[1]], inv * inv
-                '''),
-            "Python loops over the edges": _d('''
-                def gcn_edge_weights(edge_index, num_nodes, dtype=torch.float32):
-                    deg = [1.0] * num_nodes
-                    for i in edge_index[1].tolist():
-                        deg[i] += 1.0
-                    w = [1.0 / (deg[s] * deg[d]) ** 0.5 for s, d in edge_index.T.tolist()]
-                    return torch.tensor(w, dtype=dtype), torch.tensor([1.0 / x for x in deg], dtype=dtype)
-                '''),
-        },
-    },
-    "gcn_layer": {
-        "wrong": {
-            "aggregates at the source node": _d('''
-                def gcn_layer(X, edge_index, edge_weight, loop_weight, W, b):
-                    XW = X @ W
-                    src, dst = edge_index
-                    out = loop_weight[:, None] * XW
-                    return out.index_add(0, src, edge_weight[:, None] * XW[dst]) + b
-                '''),
-            "forgets the self-loop messages": _d('''
-                def gcn_layer(X, edge_index, edge_weight, loop_weight, W, b):
-                    XW = X @ W
-                    src, dst = edge_index
-                    out = torch.zeros_like(XW)
-                    return out.index_add(0, dst, edge_weight[:, None] * XW[src]) + b
-                '''),
-            "out[dst] += msg (repeated targets overwrite)": _d('''
-                def gcn_layer(X, edge_index, edge_weight, loop_weight, W, b):
-                    XW = X @ W
-                    src, dst = edge_index
-                    out = loop_weight[:, None] * XW
-                    out[dst] += edge_weight[:, None] * XW[src]
-                    return out + b
-                '''),
-            "adds the bias before aggregating": _d('''
-                def gcn_layer(X, edge_index, edge_weight, loop_weight, W, b):
-                    XW = X @ W + b
-                    src, dst = edge_index
-                    out = loop_weight[:, None] * XW
-                    return out.index_add(0, dst, edge_weight[:, None] * XW[src])
-                '''),
-            "a Python loop over edges (correct, but not vectorized)": _d('''
-                def gcn_layer(X, edge_index, edge_weight, loop_weight, W, b):
-                    XW = X @ W
-                    out = loop_weight[:, None] * XW
-                    for e in range(edge_index.shape[1]):
-                        out[edge_index[1, e]] = out[edge_index[1, e]] + edge_weight[e] * XW[edge_index[0, e]]
-                    return out + b
-                '''),
-            "weights used like nn.Linear's (X @ W.T)": _d('''
-                def gcn_layer(X, edge_index, edge_weight, loop_weight, W, b):
-                    XW = X @ W.T
-                    src, dst = edge_index
-                    out = loop_weight[:, None] * XW
-                    return out.index_add(0, dst, edge_weight[:, None] * XW[src]) + b
-                '''),
-        },
-        "right": {
-            "a sparse matrix product": _d('''
-                def gcn_layer(X, edge_index, edge_weight, loop_weight, W, b):
-                    n = X.shape[0]
-                    loops = torch.arange(n)
-                    idx = torch.cat([edge_index.flip(0), torch.stack([loops, loops])], dim=1)
-                    A = torch.sparse_coo_tensor(idx, torch.cat([edge_weight, loop_weight]), (n, n))
-                    return torch.sparse.mm(A, X @ W) + b
-                '''),
-            "aggregate the features first, then transform (scatter_add)": _d('''
-                def gcn_layer(X, edge_index, edge_weight, loop_weight, W, b):
-                    src, dst = edge_index
-                    msg = edge_weight[:, None] * X[src]
-                    agg = torch.zeros_like(X).scatter_add(0, dst[:, None].expand_as(msg), msg)
-                    return (agg + loop_weight[:, None] * X) @ W + b
-                '''),
-            "dense matrix assembled with index_put_(accumulate=True)": _d('''
-                def gcn_layer(X, edge_index, edge_weight, loop_weight, W, b):
-                    A = torch.diag(loop_weight)
-                    A.index_put_((edge_index[1], edge_index[0]), edge_weight, accumulate=True)
-                    return A @ (X @ W) + b
-                '''),
-        },
-    },
-    "reparameterize": {
-        "wrong": {
-            "std = exp(logvar) (forgets the one half)": _d('''
-                def reparameterize(mu, logvar, generator=None):
-                    eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype, device=mu.device)
-                    return mu + torch.exp(logvar) * eps
-                '''),
-            "samples with torch.normal (no gradient flows)": _d('''
-                def reparameterize(mu, logvar, generator=None):
-                    return torch.normal(mu, torch.exp(0.5 * logvar), generator=generator)
-                '''),
-            "ignores the generator": _d('''
-                def reparameterize(mu, logvar, generator=None):
-                    return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
-                '''),
-            "one noise vector shared by the whole batch": _d('''
-                def reparameterize(mu, logvar, generator=None):
-                    eps = torch.randn(mu.shape[-1], generator=generator, dtype=mu.dtype, device=mu.device)
-                    return mu + torch.exp(0.5 * logvar) * eps
-                '''),
-            "detaches sigma (no gradient to logvar)": _d('''
-                def reparameterize(mu, logvar, generator=None):
-                    eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype, device=mu.device)
-                    return mu + torch.exp(0.5 * logvar).detach() * eps
-                '''),
-        },
-        "right": {
-            "normal_ on an empty tensor, addcmul": _d('''
-                def reparameterize(mu, logvar, generator=None):
-                    eps = torch.empty_like(mu).normal_(generator=generator)
-                    return torch.addcmul(mu, (logvar / 2).exp(), eps)
-                '''),
-            "randn_like with a generator, sqrt of the variance": _d('''
-                def reparameterize(mu, logvar, generator=None):
-                    eps = torch.randn_like(mu, generator=generator)
-                    return mu + torch.sqrt(torch.exp(logvar)) * eps
-                '''),
-        },
-    },
-    "gaussian_kl": {
-        "wrong": {
-            "forgets the one half": _d('''
-                def gaussian_kl(mu, logvar):
-                    return torch.sum(torch.exp(logvar) + mu ** 2 - 1 - logvar, dim=-1)
-                '''),
-            "averages over the latent dimensions": _d('''
-                def gaussian_kl(mu, logvar):
-                    return 0.5 * torch.mean(torch.exp(logvar) + mu ** 2 - 1 - logvar, dim=-1)
-                '''),
-            "sums over the batch too (a scalar)": _d('''
-                def gaussian_kl(mu, logvar):
-                    return 0.5 * torch.sum(torch.exp(logvar) + mu ** 2 - 1 - logvar)
-                '''),
-            "treats logvar as log sigma": _d('''
-                def gaussian_kl(mu, logvar):
-                    return 0.5 * torch.sum(torch.exp(2 * logvar) + mu ** 2 - 1 - 2 * logvar, dim=-1)
-                '''),
-            "sign error on the log-variance": _d('''
-                def gaussian_kl(mu, logvar):
-                    return 0.5 * torch.sum(torch.exp(logvar) + mu ** 2 - 1 + logvar, dim=-1)
-                '''),
-            "sums over dimension 1 (only right for 2-D)": _d('''
-                def gaussian_kl(mu, logvar):
-                    return 0.5 * torch.sum(torch.exp(logvar) + mu ** 2 - 1 - logvar, dim=1)
-                '''),
-        },
-        "right": {
-            "torch.distributions with Independent": _d('''
-                from torch.distributions import Independent, Normal, kl_divergence
-
-                def gaussian_kl(mu, logvar):
-                    q = Independent(Normal(mu, torch.exp(0.5 * logvar)), 1)
-                    p = Independent(Normal(torch.zeros_like(mu), torch.ones_like(mu)), 1)
-                    return kl_divergence(q, p)
-                '''),
-            "in terms of log sigma": _d('''
-                def gaussian_kl(mu, logvar):
-                    log_sigma = logvar / 2
-                    return (-log_sigma + (torch.exp(2 * log_sigma) + mu * mu) / 2 - 0.5).sum(-1)
+            "message passing on an edge list": _d('''
+                def smoothing_experiment(A, X, num_steps):
+                    n = A.shape[0]
+                    out = {}
+                    for name, extra in (("loops", 1.0), ("no_loops", 0.0)):
+                        M = A + extra * torch.eye(n, dtype=A.dtype)
+                        dst, src = M.nonzero(as_tuple=True)
+                        deg = M.sum(1)
+                        w = M[dst, src] / (deg[src] * deg[dst]).sqrt()
+                        H = [X]
+                        for _ in range(num_steps):
+                            H.append(torch.zeros_like(X).index_add(0, dst, w[:, None] * H[-1][src]))
+                        H = torch.stack(H)
+                        MH = torch.stack([torch.zeros_like(X).index_add(0, dst, w[:, None] * h[src]) for h in H])
+                        out["H_" + name] = H
+                        out["energy_" + name] = ((H * H).sum((1, 2)) - (H * MH).sum((1, 2))) / (H * H).sum((1, 2))
+                    lam = torch.linalg.eigvalsh(out["H_loops"].new_tensor(
+                        ((A + torch.eye(n, dtype=A.dtype)) / torch.outer((A.sum(1) + 1).sqrt(), (A.sum(1) + 1).sqrt()))))
+                    out["predicted_rate"] = float(2 * torch.log(torch.maximum(lam[-2].abs(), lam[0].abs())))
+                    return out
                 '''),
         },
     },
     "elbo": {
         "wrong": {
+            "BCE on probabilities (PyTorch clamps the log at -100)": _d('''
+                def elbo(x, x_logits, mu, logvar):
+                    bce = F.binary_cross_entropy(torch.sigmoid(x_logits), x, reduction="none")
+                    kl = 0.5 * (mu ** 2 + logvar.exp() - 1.0 - logvar).sum(dim=-1)
+                    return -bce.flatten(1).sum(1) - kl
+                '''),
             "log(sigmoid) computed literally": _d('''
                 def elbo(x, x_logits, mu, logvar):
                     p = torch.sigmoid(x_logits)
-                    log_lik = (x * torch.log(p) + (1 - x) * torch.log(1 - p)).sum(dim=-1)
-                    return log_lik - gaussian_kl(mu, logvar)
+                    log_lik = (x * torch.log(p) + (1 - x) * torch.log(1 - p)).flatten(1).sum(1)
+                    return log_lik - 0.5 * (mu ** 2 + logvar.exp() - 1.0 - logvar).sum(dim=-1)
                 '''),
-            "mean over pixels (the default reduction)": _d('''
+            "log(1 + exp(l)) computed literally": _d('''
                 def elbo(x, x_logits, mu, logvar):
-                    return -F.binary_cross_entropy_with_logits(x_logits, x) - gaussian_kl(mu, logvar)
+                    log_lik = (x * x_logits - torch.log1p(torch.exp(x_logits))).flatten(1).sum(1)
+                    return log_lik - 0.5 * (mu ** 2 + logvar.exp() - 1.0 - logvar).sum(dim=-1)
                 '''),
-            "returns the loss, -ELBO": _d('''
+            "sums the last dimension only (vectors only)": _d('''
                 def elbo(x, x_logits, mu, logvar):
-                    bce = F.binary_cross_entropy_with_logits(x_logits, x, reduction="none").sum(dim=-1)
-                    return bce + gaussian_kl(mu, logvar)
+                    log_lik = -F.binary_cross_entropy_with_logits(x_logits, x, reduction="none").sum(-1)
+                    return log_lik - 0.5 * (mu ** 2 + logvar.exp() - 1.0 - logvar).sum(dim=-1)
                 '''),
-            "adds the KL": _d('''
+            "forgets the one half in the KL": _d('''
                 def elbo(x, x_logits, mu, logvar):
-                    bce = F.binary_cross_entropy_with_logits(x_logits, x, reduction="none").sum(dim=-1)
-                    return -bce + gaussian_kl(mu, logvar)
+                    log_lik = (x * x_logits - F.softplus(x_logits)).flatten(1).sum(dim=1)
+                    return log_lik - (mu ** 2 + logvar.exp() - 1.0 - logvar).sum(dim=-1)
                 '''),
-            "sigmoid probabilities passed as logits": _d('''
+            "mean over pixels instead of the sum": _d('''
                 def elbo(x, x_logits, mu, logvar):
-                    p = torch.sigmoid(x_logits)
-                    bce = F.binary_cross_entropy_with_logits(p, x, reduction="none").sum(dim=-1)
-                    return -bce - gaussian_kl(mu, logvar)
+                    log_lik = (x * x_logits - F.softplus(x_logits)).flatten(1).mean(dim=1)
+                    return log_lik - 0.5 * (mu ** 2 + logvar.exp() - 1.0 - logvar).sum(dim=-1)
                 '''),
         },
         "right": {
-            "torch.distributions.Bernoulli": _d('''
+            "binary_cross_entropy_with_logits, reshaped": _d('''
                 def elbo(x, x_logits, mu, logvar):
-                    log_lik = torch.distributions.Bernoulli(logits=x_logits).log_prob(x).sum(-1)
-                    return log_lik - gaussian_kl(mu, logvar)
+                    bce = F.binary_cross_entropy_with_logits(x_logits, x, reduction="none")
+                    kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp(), dim=1)
+                    return -bce.reshape(len(x), -1).sum(1) - kl
                 '''),
-            "x * l - softplus(l), KL written out": _d('''
+            "torch.distributions": _d('''
+                from torch.distributions import Bernoulli, Normal, kl_divergence
+
                 def elbo(x, x_logits, mu, logvar):
-                    log_lik = (x * x_logits - F.softplus(x_logits)).sum(-1)
-                    kl = 0.5 * (logvar.exp() + mu.pow(2) - 1 - logvar).sum(-1)
-                    return log_lik - kl
+                    log_lik = Bernoulli(logits=x_logits).log_prob(x).reshape(x.shape[0], -1).sum(-1)
+                    q = Normal(mu, torch.exp(0.5 * logvar))
+                    p = Normal(torch.zeros_like(mu), torch.ones_like(mu))
+                    return log_lik - kl_divergence(q, p).sum(-1)
                 '''),
-            "logaddexp": _d('''
+            "logsigmoid of both signs": _d('''
                 def elbo(x, x_logits, mu, logvar):
-                    log_lik = (x * x_logits - torch.logaddexp(torch.zeros_like(x_logits), x_logits)).sum(-1)
-                    return log_lik - gaussian_kl(mu, logvar)
+                    ll = x * F.logsigmoid(x_logits) + (1 - x) * F.logsigmoid(-x_logits)
+                    dims = tuple(range(1, x.dim()))
+                    kl = 0.5 * (mu * mu + torch.exp(logvar) - 1 - logvar).sum(-1)
+                    return ll.sum(dim=dims) - kl
                 '''),
         },
     },
-    "q_sample": {
+    "beta_vae_experiment": {
         "wrong": {
-            "alpha_bar instead of its square root": _d('''
-                def q_sample(x0, t, alpha_bar, eps):
-                    ab = alpha_bar[t].reshape(-1, *([1] * (x0.dim() - 1)))
-                    return ab * x0 + (1 - ab) * eps
+            "beta ignored": _vae(loss="(rec + kl).mean()"),
+            "beta multiplies the reconstruction": _vae(loss="(beta * rec + kl).mean()"),
+            "active units from sampled z (counts noise as activity)": _vae(
+                active="int(((mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)).var(dim=0) > 0.01).sum())"),
+            "late-binding lambda: every encoder is the last one": _vae(encoder="lambda x: enc(x).chunk(2, dim=-1)"),
+            "untrained encoders returned": _vae(
+                encoder="(lambda e: (lambda x: e(x).chunk(2, dim=-1)))(torch.nn.Sequential(torch.nn.Linear(D, hidden), "
+                        "torch.nn.ReLU(), torch.nn.Linear(hidden, 2 * latent_dim)))"),
+        },
+        "right": {
+            "own generator, torch.distributions KL, encoder objects": _d('''
+                class Encoder(torch.nn.Module):
+                    def __init__(self, d, hidden, latent):
+                        super().__init__()
+                        self.body = torch.nn.Sequential(torch.nn.Linear(d, hidden), torch.nn.ReLU(),
+                                                        torch.nn.Linear(hidden, 2 * latent))
+
+                    def forward(self, x):
+                        mu, logvar = self.body(x).chunk(2, dim=-1)
+                        return mu, logvar
+
+
+                def beta_vae_experiment(X, betas, latent_dim=8, hidden=64, steps=300, batch_size=128, lr=3e-3, seed=0):
+                    from torch.distributions import Normal, kl_divergence
+                    res = {"betas": list(betas), "encoders": [], "active_units": [], "kl": [], "reconstruction": []}
+                    for beta in betas:
+                        gen = torch.Generator().manual_seed(seed + 1)
+                        torch.manual_seed(seed + 1)
+                        enc = Encoder(X.shape[1], hidden, latent_dim)
+                        dec = torch.nn.Sequential(torch.nn.Linear(latent_dim, hidden), torch.nn.ReLU(),
+                                                  torch.nn.Linear(hidden, X.shape[1]))
+                        opt = torch.optim.Adam(list(enc.parameters()) + list(dec.parameters()), lr=lr)
+                        prior = Normal(0.0, 1.0)
+                        for _ in range(steps):
+                            xb = X[torch.randint(len(X), (batch_size,), generator=gen)]
+                            mu, logvar = enc(xb)
+                            q = Normal(mu, (0.5 * logvar).exp())
+                            z = q.rsample()
+                            rec = -torch.distributions.Bernoulli(logits=dec(z)).log_prob(xb).sum(1)
+                            loss = rec.mean() + beta * kl_divergence(q, prior).sum(1).mean()
+                            opt.zero_grad()
+                            loss.backward()
+                            opt.step()
+                        enc.eval()
+                        with torch.no_grad():
+                            mu, logvar = enc(X)
+                            q = Normal(mu, (0.5 * logvar).exp())
+                            res["kl"].append(kl_divergence(q, prior).sum(1).mean().item())
+                            res["reconstruction"].append(
+                                -torch.distributions.Bernoulli(logits=dec(mu)).log_prob(X).sum(1).mean().item())
+                            res["active_units"].append(int(torch.count_nonzero(mu.var(0) > 0.01)))
+                        res["encoders"].append(enc)
+                    return res
                 '''),
-            "steps numbered from 1 (alpha_bar[t - 1])": _d('''
-                def q_sample(x0, t, alpha_bar, eps):
-                    ab = alpha_bar[t - 1].reshape(-1, *([1] * (x0.dim() - 1)))
-                    return ab.sqrt() * x0 + (1 - ab).sqrt() * eps
+            "shuffled epochs, separate mu and logvar heads": _d('''
+                def beta_vae_experiment(X, betas, latent_dim=8, hidden=64, steps=300, batch_size=128, lr=3e-3, seed=0):
+                    import torch.nn as nn
+                    out = {"betas": list(betas), "encoders": [], "active_units": [], "kl": [], "reconstruction": []}
+
+                    def make_encoder(body, head):
+                        return lambda x: tuple(head(body(x)).split(latent_dim, dim=1))
+
+                    for beta in betas:
+                        torch.manual_seed(seed + 7)
+                        body = nn.Sequential(nn.Linear(X.shape[1], hidden), nn.ReLU())
+                        head = nn.Linear(hidden, 2 * latent_dim)
+                        dec = nn.Sequential(nn.Linear(latent_dim, hidden), nn.ReLU(), nn.Linear(hidden, X.shape[1]))
+                        params = [*body.parameters(), *head.parameters(), *dec.parameters()]
+                        opt = torch.optim.Adam(params, lr=lr)
+                        encode = make_encoder(body, head)
+                        done = 0
+                        while done < steps:
+                            order = torch.randperm(len(X))
+                            for i in range(0, len(X) - batch_size + 1, batch_size):
+                                if done == steps:
+                                    break
+                                xb = X[order[i:i + batch_size]]
+                                mu, logvar = encode(xb)
+                                std = torch.exp(logvar / 2)
+                                z = mu + std * torch.randn_like(std)
+                                logits = dec(z)
+                                nll = (F.softplus(logits) - xb * logits).sum(1)
+                                kl = 0.5 * (mu.square() + std.square() - 1 - logvar).sum(1)
+                                opt.zero_grad()
+                                (nll + beta * kl).mean().backward()
+                                opt.step()
+                                done += 1
+                        with torch.no_grad():
+                            mu, logvar = encode(X)
+                            logits = dec(mu)
+                            out["reconstruction"].append(float((F.softplus(logits) - X * logits).sum(1).mean()))
+                            out["kl"].append(float((0.5 * (mu ** 2 + logvar.exp() - 1 - logvar)).sum(1).mean()))
+                            out["active_units"].append(int((mu.var(0) > 0.01).sum()))
+                        out["encoders"].append(encode)
+                    return out
                 '''),
-            "broadcasts alpha_bar[t] along the last axis": _d('''
-                def q_sample(x0, t, alpha_bar, eps):
-                    ab = alpha_bar[t]
-                    return ab.sqrt() * x0 + (1 - ab).sqrt() * eps
-                '''),
-            "reshapes for vectors only (view(-1, 1))": _d('''
-                def q_sample(x0, t, alpha_bar, eps):
-                    ab = alpha_bar[t].view(-1, 1)
-                    return ab.sqrt() * x0 + (1 - ab).sqrt() * eps
-                '''),
-            "swaps the signal and noise coefficients": _d('''
-                def q_sample(x0, t, alpha_bar, eps):
-                    ab = alpha_bar[t].reshape(-1, *([1] * (x0.dim() - 1)))
-                    return (1 - ab).sqrt() * x0 + ab.sqrt() * eps
-                '''),
+        },
+    },
+    "ddpm_posterior": {
+        "wrong": {
+            "alpha_bar[t - 1] (wraps around at t = 0)": _d(_DDPM_HEAD) + _d('''
+                    ab, ab_prev, b, a = alpha_bar[t], alpha_bar[t - 1], betas[t], alphas[t]
+                    shape = (-1,) + (1,) * (x0.dim() - 1)
+                    c0 = (ab_prev.sqrt() * b / (1 - ab)).reshape(shape)
+                    ct = (a.sqrt() * (1 - ab_prev) / (1 - ab)).reshape(shape)
+                    return c0 * x0 + ct * x_t, (1 - ab_prev) / (1 - ab) * b
+                ''').replace("\n", "\n    ").rstrip() + "\n",
+            "variance beta_t (the lecture's sampler variance)": _d(_DDPM_HEAD) + _d('''
+                    ab_prev = torch.cat([torch.ones(1, dtype=betas.dtype), alpha_bar[:-1]])[t]
+                    ab, b, a = alpha_bar[t], betas[t], alphas[t]
+                    shape = (-1,) + (1,) * (x0.dim() - 1)
+                    c0 = (ab_prev.sqrt() * b / (1 - ab)).reshape(shape)
+                    ct = (a.sqrt() * (1 - ab_prev) / (1 - ab)).reshape(shape)
+                    return c0 * x0 + ct * x_t, b
+                ''').replace("\n", "\n    ").rstrip() + "\n",
+            "reshapes for 2-D and 4-D inputs only": _d(_DDPM_HEAD) + _d('''
+                    ab_prev = torch.cat([torch.ones(1, dtype=betas.dtype), alpha_bar[:-1]])[t]
+                    ab, b, a = alpha_bar[t], betas[t], alphas[t]
+                    shape = (-1, 1, 1, 1) if x0.dim() == 4 else (-1, 1)
+                    c0 = (ab_prev.sqrt() * b / (1 - ab)).view(shape)
+                    ct = (a.sqrt() * (1 - ab_prev) / (1 - ab)).view(shape)
+                    return c0 * x0 + ct * x_t, (1 - ab_prev) / (1 - ab) * b
+                ''').replace("\n", "\n    ").rstrip() + "\n",
+            "coefficients broadcast along the last axis": _d(_DDPM_HEAD) + _d('''
+                    ab_prev = torch.cat([torch.ones(1, dtype=betas.dtype), alpha_bar[:-1]])[t]
+                    ab, b, a = alpha_bar[t], betas[t], alphas[t]
+                    c0 = ab_prev.sqrt() * b / (1 - ab)
+                    ct = a.sqrt() * (1 - ab_prev) / (1 - ab)
+                    return c0 * x0 + ct * x_t, (1 - ab_prev) / (1 - ab) * b
+                ''').replace("\n", "\n    ").rstrip() + "\n",
+            "x0 and x_t coefficients swapped": _d(_DDPM_HEAD) + _d('''
+                    ab_prev = torch.cat([torch.ones(1, dtype=betas.dtype), alpha_bar[:-1]])[t]
+                    ab, b, a = alpha_bar[t], betas[t], alphas[t]
+                    shape = (-1,) + (1,) * (x0.dim() - 1)
+                    c0 = (ab_prev.sqrt() * b / (1 - ab)).reshape(shape)
+                    ct = (a.sqrt() * (1 - ab_prev) / (1 - ab)).reshape(shape)
+                    return ct * x0 + c0 * x_t, (1 - ab_prev) / (1 - ab) * b
+                ''').replace("\n", "\n    ").rstrip() + "\n",
         },
         "right": {
             "example by example": _d('''
-                def q_sample(x0, t, alpha_bar, eps):
-                    rows = []
+                def ddpm_posterior(x0, x_t, t, betas):
+                    means, variances = [], []
                     for i in range(x0.shape[0]):
-                        a = alpha_bar[t[i]]
-                        rows.append(torch.sqrt(a) * x0[i] + torch.sqrt(1 - a) * eps[i])
-                    return torch.stack(rows)
+                        k = int(t[i])
+                        ab = torch.prod(1 - betas[:k + 1])
+                        ab_prev = torch.prod(1 - betas[:k])  # the empty product is 1
+                        beta = betas[k]
+                        means.append(ab_prev.sqrt() * beta / (1 - ab) * x0[i]
+                                     + (1 - beta).sqrt() * (1 - ab_prev) / (1 - ab) * x_t[i])
+                        variances.append((1 - ab_prev) / (1 - ab) * beta)
+                    return torch.stack(means), torch.stack(variances)
                 '''),
-            "move the batch axis last and broadcast": _d('''
-                def q_sample(x0, t, alpha_bar, eps):
-                    a = alpha_bar[t]
-                    out = x0.movedim(0, -1) * a.sqrt() + eps.movedim(0, -1) * (1 - a).sqrt()
-                    return out.movedim(-1, 0)
-                '''),
-        },
-    },
-    "ddpm_loss": {
-        "wrong": {
-            "cumulative sum instead of product": _d('''
-                def ddpm_loss(eps_model, x0, t, betas, eps):
-                    alpha_bar = torch.cumsum(1 - betas, dim=0).clamp(max=1.0)
-                    x_t = q_sample(x0, t, alpha_bar, eps)
-                    return torch.mean((eps_model(x_t, t) - eps) ** 2)
-                '''),
-            "alpha_bar = 1 - betas (no product over steps)": _d('''
-                def ddpm_loss(eps_model, x0, t, betas, eps):
-                    x_t = q_sample(x0, t, 1 - betas, eps)
-                    return torch.mean((eps_model(x_t, t) - eps) ** 2)
-                '''),
-            "regresses x0 instead of the noise": _d('''
-                def ddpm_loss(eps_model, x0, t, betas, eps):
-                    x_t = q_sample(x0, t, torch.cumprod(1 - betas, dim=0), eps)
-                    return torch.mean((eps_model(x_t, t) - x0) ** 2)
-                '''),
-            "sum instead of mean": _d('''
-                def ddpm_loss(eps_model, x0, t, betas, eps):
-                    x_t = q_sample(x0, t, torch.cumprod(1 - betas, dim=0), eps)
-                    return torch.sum((eps_model(x_t, t) - eps) ** 2)
-                '''),
-            "returns a Python float (.item())": _d('''
-                def ddpm_loss(eps_model, x0, t, betas, eps):
-                    x_t = q_sample(x0, t, torch.cumprod(1 - betas, dim=0), eps)
-                    return torch.mean((eps_model(x_t, t) - eps) ** 2).item()
-                '''),
-            "alpha_bar = 1 - cumprod(betas)": _d('''
-                def ddpm_loss(eps_model, x0, t, betas, eps):
-                    x_t = q_sample(x0, t, 1 - torch.cumprod(betas, dim=0), eps)
-                    return torch.mean((eps_model(x_t, t) - eps) ** 2)
-                '''),
-        },
-        "right": {
-            "F.mse_loss, q_sample written inline": _d('''
-                def ddpm_loss(eps_model, x0, t, betas, eps):
-                    ab = torch.cumprod(1 - betas, 0)[t].view(-1, *([1] * (x0.dim() - 1)))
-                    x_t = ab.sqrt() * x0 + (1 - ab).sqrt() * eps
-                    return F.mse_loss(eps_model(x_t, t), eps)
-                '''),
-            "product as exp(cumsum(log))": _d('''
-                def ddpm_loss(eps_model, x0, t, betas, eps):
-                    alpha_bar = torch.exp(torch.cumsum(torch.log1p(-betas), dim=0))
-                    x_t = q_sample(x0, t, alpha_bar, eps)
-                    return ((eps - eps_model(x_t, t)) ** 2).sum() / eps.numel()
+            "through the noise, with movedim": _d('''
+                def ddpm_posterior(x0, x_t, t, betas):
+                    log_ab = torch.cumsum(torch.log1p(-betas), 0)
+                    ab = log_ab.exp()[t]
+                    ab_prev = torch.where(t > 0, log_ab[(t - 1).clamp(min=0)].exp(), torch.ones_like(ab))
+                    b = betas[t]
+                    eps = (x_t.movedim(0, -1) - ab.sqrt() * x0.movedim(0, -1)) / (1 - ab).sqrt()
+                    mean = (x_t.movedim(0, -1) - b / (1 - ab).sqrt() * eps) / (1 - b).sqrt()
+                    return mean.movedim(-1, 0), b * (1 - ab_prev) / (1 - ab)
                 '''),
         },
     },
