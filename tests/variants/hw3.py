@@ -1,90 +1,5 @@
 """hw3: plausible wrong answers the hidden tests must reject, and correct ones written differently."""
 
-# ---------------------------------------------------------------- conv2d_forward
-_CONV_HEAD = '''def conv2d_forward(X, W, b=None, stride=1, padding=0):
-    X = np.asarray(X, dtype=float)
-    W = np.asarray(W, dtype=float)
-    N, C, H, Wd = X.shape
-    O, _, kh, kw = W.shape
-    s, p = stride, padding
-'''
-
-CONV_FORWARD_WRONG = {
-    "flips the kernel (a true convolution)": _CONV_HEAD + '''    W = W[:, :, ::-1, ::-1]
-    Ho, Wo = (H + 2 * p - kh) // s + 1, (Wd + 2 * p - kw) // s + 1
-    Xp = np.pad(X, ((0, 0), (0, 0), (p, p), (p, p)))
-    Y = np.zeros((N, O, Ho, Wo))
-    for u in range(kh):
-        for v in range(kw):
-            Y += np.einsum("nchw,oc->nohw", Xp[:, :, u:u + s * (Ho - 1) + 1:s, v:v + s * (Wo - 1) + 1:s], W[:, :, u, v])
-    return Y if b is None else Y + np.asarray(b).reshape(1, O, 1, 1)
-''',
-    "uses the kernel height for the width too (square kernels only)": _CONV_HEAD + '''    k = kh
-    Ho, Wo = (H + 2 * p - k) // s + 1, (Wd + 2 * p - k) // s + 1
-    Xp = np.pad(X, ((0, 0), (0, 0), (p, p), (p, p)))
-    Y = np.zeros((N, O, Ho, Wo))
-    for i in range(Ho):
-        for j in range(Wo):
-            win = Xp[:, :, s * i:s * i + k, s * j:s * j + k]
-            Y[:, :, i, j] = np.einsum("nckl,ockl->no", win, W[:, :, :k, :k])
-    return Y if b is None else Y + np.asarray(b).reshape(1, O, 1, 1)
-''',
-    "adds the bias along the last axis": _CONV_HEAD + '''    Ho, Wo = (H + 2 * p - kh) // s + 1, (Wd + 2 * p - kw) // s + 1
-    Xp = np.pad(X, ((0, 0), (0, 0), (p, p), (p, p)))
-    Y = np.zeros((N, O, Ho, Wo))
-    for u in range(kh):
-        for v in range(kw):
-            Y += np.einsum("nchw,oc->nohw", Xp[:, :, u:u + s * (Ho - 1) + 1:s, v:v + s * (Wo - 1) + 1:s], W[:, :, u, v])
-    return Y if b is None else Y + b
-''',
-    "accumulates in float32": _CONV_HEAD + '''    Ho, Wo = (H + 2 * p - kh) // s + 1, (Wd + 2 * p - kw) // s + 1
-    Xp = np.pad(X, ((0, 0), (0, 0), (p, p), (p, p))).astype(np.float32)
-    Y = np.zeros((N, O, Ho, Wo), dtype=np.float32)
-    for u in range(kh):
-        for v in range(kw):
-            Y += np.einsum("nchw,oc->nohw", Xp[:, :, u:u + s * (Ho - 1) + 1:s, v:v + s * (Wo - 1) + 1:s],
-                           W[:, :, u, v].astype(np.float32))
-    return Y if b is None else Y + np.asarray(b, dtype=np.float32).reshape(1, O, 1, 1)
-''',
-    "output size counts the padding once": _CONV_HEAD + '''    Ho, Wo = (H + p - kh) // s + 1, (Wd + p - kw) // s + 1
-    Xp = np.pad(X, ((0, 0), (0, 0), (p, p), (p, p)))
-    Y = np.zeros((N, O, Ho, Wo))
-    for u in range(kh):
-        for v in range(kw):
-            Y += np.einsum("nchw,oc->nohw", Xp[:, :, u:u + s * (Ho - 1) + 1:s, v:v + s * (Wo - 1) + 1:s], W[:, :, u, v])
-    return Y if b is None else Y + np.asarray(b).reshape(1, O, 1, 1)
-''',
-}
-
-CONV_FORWARD_RIGHT = {
-    "one output pixel at a time with tensordot": _CONV_HEAD + '''    Ho, Wo = (H + 2 * p - kh) // s + 1, (Wd + 2 * p - kw) // s + 1
-    Xp = np.zeros((N, C, H + 2 * p, Wd + 2 * p))
-    Xp[:, :, p:p + H, p:p + Wd] = X
-    Y = np.empty((N, O, Ho, Wo))
-    for i in range(Ho):
-        for j in range(Wo):
-            window = Xp[:, :, s * i:s * i + kh, s * j:s * j + kw]
-            Y[:, :, i, j] = np.tensordot(window, W, axes=([1, 2, 3], [1, 2, 3]))
-    if b is not None:
-        Y = Y + np.asarray(b, dtype=float)[None, :, None, None]
-    return Y
-''',
-    "im2col with sliding_window_view": _CONV_HEAD + '''    Xp = np.pad(X, ((0, 0), (0, 0), (p, p), (p, p)))
-    windows = np.lib.stride_tricks.sliding_window_view(Xp, (kh, kw), axis=(2, 3))[:, :, ::s, ::s]
-    Y = np.einsum("nchwuv,ocuv->nohw", windows, W)
-    return Y if b is None else Y + np.asarray(b)[:, None, None]
-''',
-    "stride 1 everywhere, then keep every s-th output": _CONV_HEAD + '''    Xp = np.pad(X, ((0, 0), (0, 0), (p, p), (p, p)))
-    H1, W1 = Xp.shape[2] - kh + 1, Xp.shape[3] - kw + 1
-    Y = np.zeros((N, O, H1, W1))
-    for u in range(kh):
-        for v in range(kw):
-            Y += np.einsum("nchw,oc->nohw", Xp[:, :, u:u + H1, v:v + W1], W[:, :, u, v])
-    Y = Y[:, :, ::s, ::s]
-    return Y if b is None else Y + np.asarray(b).reshape(1, -1, 1, 1)
-''',
-}
-
 # ---------------------------------------------------------------- conv2d_backward
 _BWD_HEAD = '''def conv2d_backward(dY, X, W, stride=1, padding=0):
     dY, X, W = (np.asarray(a, dtype=float) for a in (dY, X, W))
@@ -155,61 +70,6 @@ CONV_BACKWARD_RIGHT = {
 ''',
 }
 
-# ---------------------------------------------------------------- maxpool2d
-_POOL_BODY = '''    N, C, H, Wd = X.shape
-    Ho, Wo = (H - k) // s + 1, (Wd - k) // s + 1
-    Y = np.full((N, C, Ho, Wo), -np.inf)
-    for u in range(k):
-        for v in range(k):
-            Y = np.maximum(Y, X[:, :, u:u + s * (Ho - 1) + 1:s, v:v + s * (Wo - 1) + 1:s])
-    return Y
-'''
-
-MAXPOOL_WRONG = {
-    "running maximum starts at 0": '''def maxpool2d(X, k, stride=None):
-    X = np.asarray(X, dtype=float)
-    s = k if stride is None else stride
-''' + _POOL_BODY.replace("np.full((N, C, Ho, Wo), -np.inf)", "np.zeros((N, C, Ho, Wo))"),
-    "ignores the stride argument": '''def maxpool2d(X, k, stride=None):
-    X = np.asarray(X, dtype=float)
-    s = k
-''' + _POOL_BODY,
-    "default stride 1 instead of k": '''def maxpool2d(X, k, stride=None):
-    X = np.asarray(X, dtype=float)
-    s = 1 if stride is None else stride
-''' + _POOL_BODY,
-    "keeps partial windows at the border (ceil mode)": '''def maxpool2d(X, k, stride=None):
-    X = np.asarray(X, dtype=float)
-    s = k if stride is None else stride
-    N, C, H, Wd = X.shape
-    Ho, Wo = -(-(H - k) // s) + 1, -(-(Wd - k) // s) + 1
-    Y = np.empty((N, C, Ho, Wo))
-    for i in range(Ho):
-        for j in range(Wo):
-            Y[:, :, i, j] = X[:, :, s * i:s * i + k, s * j:s * j + k].max(axis=(2, 3))
-    return Y
-''',
-}
-
-MAXPOOL_RIGHT = {
-    "sliding_window_view": '''def maxpool2d(X, k, stride=None):
-    s = stride or k
-    windows = np.lib.stride_tricks.sliding_window_view(np.asarray(X, dtype=float), (k, k), axis=(2, 3))
-    return windows[:, :, ::s, ::s].max(axis=(-2, -1))
-''',
-    "explicit loops over windows": '''def maxpool2d(X, k, stride=None):
-    X = np.asarray(X, dtype=float)
-    s = k if stride is None else stride
-    N, C, H, Wd = X.shape
-    Ho, Wo = (H - k) // s + 1, (Wd - k) // s + 1
-    Y = np.empty((N, C, Ho, Wo))
-    for i in range(Ho):
-        for j in range(Wo):
-            Y[:, :, i, j] = X[:, :, s * i:s * i + k, s * j:s * j + k].reshape(N, C, -1).max(axis=-1)
-    return Y
-''',
-}
-
 # ---------------------------------------------------------------- maxpool2d_backward
 _PB_HEAD = '''def maxpool2d_backward(dY, X, k, stride=None):
     dY = np.asarray(dY, dtype=float)
@@ -274,276 +134,401 @@ MAXPOOL_BACKWARD_RIGHT = {
 ''',
 }
 
-# ---------------------------------------------------------------- box_iou
-BOX_IOU_WRONG = {
-    "+1 pixel convention for areas": '''def box_iou(boxes1, boxes2):
-    area1 = (boxes1[:, 2] - boxes1[:, 0] + 1) * (boxes1[:, 3] - boxes1[:, 1] + 1)
-    area2 = (boxes2[:, 2] - boxes2[:, 0] + 1) * (boxes2[:, 3] - boxes2[:, 1] + 1)
-    lt = torch.maximum(boxes1[:, None, :2], boxes2[None, :, :2])
-    rb = torch.minimum(boxes1[:, None, 2:], boxes2[None, :, 2:])
-    wh = (rb - lt + 1).clamp(min=0)
-    inter = wh[..., 0] * wh[..., 1]
-    return inter / (area1[:, None] + area2[None, :] - inter)
-''',
-    "no clamp: disjoint boxes get a positive 'intersection'": '''def box_iou(boxes1, boxes2):
-    area1 = (boxes1[:, 2] - boxes1[:, 0]) * (boxes1[:, 3] - boxes1[:, 1])
-    area2 = (boxes2[:, 2] - boxes2[:, 0]) * (boxes2[:, 3] - boxes2[:, 1])
-    lt = torch.maximum(boxes1[:, None, :2], boxes2[None, :, :2])
-    rb = torch.minimum(boxes1[:, None, 2:], boxes2[None, :, 2:])
-    inter = (rb - lt).prod(dim=-1)
-    return inter / (area1[:, None] + area2[None, :] - inter)
-''',
-    "union forgets to subtract the intersection": '''def box_iou(boxes1, boxes2):
-    area1 = (boxes1[:, 2] - boxes1[:, 0]) * (boxes1[:, 3] - boxes1[:, 1])
-    area2 = (boxes2[:, 2] - boxes2[:, 0]) * (boxes2[:, 3] - boxes2[:, 1])
-    lt = torch.maximum(boxes1[:, None, :2], boxes2[None, :, :2])
-    rb = torch.minimum(boxes1[:, None, 2:], boxes2[None, :, 2:])
-    inter = (rb - lt).clamp(min=0).prod(dim=-1)
-    return inter / (area1[:, None] + area2[None, :])
-''',
-    "a double loop (correct values, but loops are not allowed)": '''def box_iou(boxes1, boxes2):
-    out = torch.zeros(len(boxes1), len(boxes2), dtype=boxes1.dtype)
-    for i, a in enumerate(boxes1):
-        for j, b in enumerate(boxes2):
-            w = (torch.minimum(a[2], b[2]) - torch.maximum(a[0], b[0])).clamp(min=0)
-            h = (torch.minimum(a[3], b[3]) - torch.maximum(a[1], b[1])).clamp(min=0)
-            inter = w * h
-            out[i, j] = inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
-    return out
-''',
-    "matched pairs instead of all pairs": '''def box_iou(boxes1, boxes2):
-    area1 = (boxes1[:, 2] - boxes1[:, 0]) * (boxes1[:, 3] - boxes1[:, 1])
-    area2 = (boxes2[:, 2] - boxes2[:, 0]) * (boxes2[:, 3] - boxes2[:, 1])
-    lt = torch.maximum(boxes1[:, :2], boxes2[:, :2])
-    rb = torch.minimum(boxes1[:, 2:], boxes2[:, 2:])
-    inter = (rb - lt).clamp(min=0).prod(dim=-1)
-    return inter / (area1 + area2 - inter)
-''',
-}
-
-BOX_IOU_RIGHT = {
-    "torchvision.ops.box_iou": '''import torchvision
-
-
-def box_iou(boxes1, boxes2):
-    return torchvision.ops.box_iou(boxes1, boxes2)
-''',
-    "unbind the coordinates": '''def box_iou(boxes1, boxes2):
-    ax0, ay0, ax1, ay1 = boxes1[:, None, :].unbind(dim=2)  # each (N, 1)
-    bx0, by0, bx1, by1 = boxes2[None, :, :].unbind(dim=2)  # each (1, M)
-    w = torch.clamp(torch.minimum(ax1, bx1) - torch.maximum(ax0, bx0), min=0)
-    h = torch.clamp(torch.minimum(ay1, by1) - torch.maximum(ay0, by0), min=0)
-    inter = w * h
-    union = (ax1 - ax0) * (ay1 - ay0) + (bx1 - bx0) * (by1 - by0) - inter
-    return inter / union
-''',
-}
-
-# ---------------------------------------------------------------- nms
-NMS_WRONG = {
-    "suppresses at IoU equal to the threshold (>=)": '''def nms(boxes, scores, iou_threshold):
-    order = torch.argsort(scores, descending=True)
-    iou = box_iou(boxes, boxes)
-    suppressed = torch.zeros(len(scores), dtype=torch.bool)
-    keep = []
-    for i in order.tolist():
-        if not suppressed[i]:
-            keep.append(i)
-            suppressed |= iou[i] >= iou_threshold
-    return torch.tensor(keep, dtype=torch.int64)
-''',
-    "suppressed boxes suppress too (vectorized over higher scores)": '''def nms(boxes, scores, iou_threshold):
-    order = torch.argsort(scores, descending=True)
-    iou = box_iou(boxes[order], boxes[order])
-    higher = torch.triu(iou, diagonal=1)  # row i: overlaps with lower-scoring boxes
-    suppressed = (higher > iou_threshold).any(dim=0)
-    return order[~suppressed]
-''',
-    "returns the kept indices in index order": '''def nms(boxes, scores, iou_threshold):
-    order = torch.argsort(scores, descending=True)
-    iou = box_iou(boxes, boxes)
-    suppressed = torch.zeros(len(scores), dtype=torch.bool)
-    keep = []
-    for i in order.tolist():
-        if not suppressed[i]:
-            keep.append(i)
-            suppressed |= iou[i] > iou_threshold
-    return torch.tensor(sorted(keep), dtype=torch.int64)
-''',
-    "returns positions in the sorted order, not original indices": '''def nms(boxes, scores, iou_threshold):
-    order = torch.argsort(scores, descending=True)
-    boxes = boxes[order]
-    iou = box_iou(boxes, boxes)
-    suppressed = torch.zeros(len(scores), dtype=torch.bool)
-    keep = []
-    for i in range(len(boxes)):
-        if not suppressed[i]:
-            keep.append(i)
-            suppressed |= iou[i] > iou_threshold
-    return torch.tensor(keep, dtype=torch.int64)
-''',
-    "visits the boxes by increasing score": '''def nms(boxes, scores, iou_threshold):
-    order = torch.argsort(scores)
-    iou = box_iou(boxes, boxes)
-    suppressed = torch.zeros(len(scores), dtype=torch.bool)
-    keep = []
-    for i in order.tolist():
-        if not suppressed[i]:
-            keep.append(i)
-            suppressed |= iou[i] > iou_threshold
-    return torch.tensor(keep, dtype=torch.int64)
-''',
-    "returns a Python list": '''def nms(boxes, scores, iou_threshold):
-    order = torch.argsort(scores, descending=True)
-    iou = box_iou(boxes, boxes)
-    suppressed = torch.zeros(len(scores), dtype=torch.bool)
-    keep = []
-    for i in order.tolist():
-        if not suppressed[i]:
-            keep.append(i)
-            suppressed |= iou[i] > iou_threshold
-    return keep
-''',
-}
-
-NMS_RIGHT = {
-    "torchvision.ops.nms": '''import torchvision
-
-
-def nms(boxes, scores, iou_threshold):
-    return torchvision.ops.nms(boxes, scores, iou_threshold)
-''',
-    "shrinking candidate list": '''def nms(boxes, scores, iou_threshold):
-    remaining = torch.argsort(scores, descending=True)
-    keep = []
-    while remaining.numel() > 0:
-        best = remaining[0]
-        keep.append(int(best))
-        rest = remaining[1:]
-        if rest.numel() == 0:
-            break
-        iou = box_iou(boxes[best].unsqueeze(0), boxes[rest])[0]
-        remaining = rest[iou <= iou_threshold]
-    return torch.tensor(keep, dtype=torch.long)
-''',
-    "compare with kept boxes only": '''def nms(boxes, scores, iou_threshold):
-    keep = []
-    for i in sorted(range(len(scores)), key=lambda j: -float(scores[j])):
-        if all(float(box_iou(boxes[i:i + 1], boxes[j:j + 1])) <= iou_threshold for j in keep):
-            keep.append(i)
-    return torch.as_tensor(keep, dtype=torch.int64)
-''',
-}
-
-# ---------------------------------------------------------------- DigitsCNN
-_CNN_INIT = '''class DigitsCNN(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 16, kernel_size=3, padding=1)
-        self.conv2 = nn.Conv2d(16, 32, kernel_size=3, padding=1)
-        self.fc = nn.Linear({fc_in}, 10)
-
-    def forward(self, X):
+# ---------------------------------------------------------------- blur_pool
+_BLUR_KERNEL = '''    C = X.shape[1]
+    b = torch.tensor([1.0, 2.0, 1.0], dtype=X.dtype)
+    kernel = (b[:, None] * b[None, :] / {norm}).expand(C, 1, 3, 3)
 '''
 
-CNN_WRONG = {
-    "forgets the ReLUs": _CNN_INIT.format(fc_in=128) + '''        X = F.max_pool2d(self.conv1(X), 2)
-        X = F.max_pool2d(self.conv2(X), 2)
-        return self.fc(torch.flatten(X, 1))
+BLUR_POOL_WRONG = {
+    "zero padding instead of circular": '''def blur_pool(X):
+''' + _BLUR_KERNEL.format(norm=16) + '''    return F.conv2d(X, kernel, padding=1, groups=C)[:, :, ::2, ::2]
 ''',
-    "flattens in channels-last order": _CNN_INIT.format(fc_in=128) + '''        X = F.max_pool2d(F.relu(self.conv1(X)), 2)
-        X = F.max_pool2d(F.relu(self.conv2(X)), 2)
-        return self.fc(X.permute(0, 2, 3, 1).reshape(X.shape[0], -1))
+    "subsamples first, then blurs": '''def blur_pool(X):
+''' + _BLUR_KERNEL.format(norm=16) + '''    X = X[:, :, ::2, ::2]
+    return F.conv2d(F.pad(X, (1, 1, 1, 1), mode="circular"), kernel, groups=C)
 ''',
-    "applies a softmax to the output": _CNN_INIT.format(fc_in=128) + '''        X = F.max_pool2d(F.relu(self.conv1(X)), 2)
-        X = F.max_pool2d(F.relu(self.conv2(X)), 2)
-        return torch.softmax(self.fc(torch.flatten(X, 1)), dim=1)
+    "filter not normalized (sums to 4)": '''def blur_pool(X):
+''' + _BLUR_KERNEL.format(norm=4) + '''    return F.conv2d(F.pad(X, (1, 1, 1, 1), mode="circular"), kernel, groups=C)[:, :, ::2, ::2]
 ''',
-    "flattens the batch dimension too": _CNN_INIT.format(fc_in=128) + '''        X = F.max_pool2d(F.relu(self.conv1(X)), 2)
-        X = F.max_pool2d(F.relu(self.conv2(X)), 2)
-        return self.fc(torch.flatten(X))
+    "keeps the odd rows and columns": '''def blur_pool(X):
+''' + _BLUR_KERNEL.format(norm=16) + '''    return F.conv2d(F.pad(X, (1, 1, 1, 1), mode="circular"), kernel, groups=C)[:, :, 1::2, 1::2]
 ''',
-    "linear layer sized for one pooling (32*4*4)": _CNN_INIT.format(fc_in="32 * 4 * 4") + '''        X = F.max_pool2d(F.relu(self.conv1(X)), 2)
-        X = F.max_pool2d(F.relu(self.conv2(X)), 2)
-        return self.fc(X.view(X.shape[0], -1))
+    "blurs along the width only": '''def blur_pool(X):
+    X = (torch.roll(X, 1, dims=3) + 2 * X + torch.roll(X, -1, dims=3)) / 4
+    return X[:, :, ::2, ::2]
 ''',
 }
 
-CNN_RIGHT = {
-    "nn.Sequential": '''class DigitsCNN(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.net = nn.Sequential(
-            nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Flatten(), nn.Linear(128, 10))
-
-    def forward(self, X):
-        return self.net(X)
+BLUR_POOL_RIGHT = {
+    "two 1-D blurs with torch.roll": '''def blur_pool(X):
+    for d in (2, 3):
+        X = 0.25 * torch.roll(X, 1, dims=d) + 0.5 * X + 0.25 * torch.roll(X, -1, dims=d)
+    return X[:, :, ::2, ::2]
 ''',
-    "ReLU after pooling (they commute), view to flatten": _CNN_INIT.format(fc_in=128) + '''        X = torch.relu(nn.functional.max_pool2d(self.conv1(X), kernel_size=2))
-        X = torch.relu(nn.functional.max_pool2d(self.conv2(X), kernel_size=2))
-        return self.fc(X.view(X.size(0), -1))
+    "nine weighted shifts, evaluated only at the kept pixels": '''def blur_pool(X):
+    out = torch.zeros_like(X[:, :, ::2, ::2])
+    weights = {-1: 1.0, 0: 2.0, 1: 1.0}
+    for du, wu in weights.items():
+        for dv, wv in weights.items():
+            out = out + wu * wv / 16 * torch.roll(X, (du, dv), dims=(2, 3))[:, :, ::2, ::2]
+    return out
 ''',
 }
 
-# ---------------------------------------------------------------- train_model
-_TRAIN = '''def train_model(model, X, y, epochs=20, lr=3e-3, batch_size=32, seed=0):
-    g = torch.Generator().manual_seed(seed)
+# ---------------------------------------------------------------- shift_consistency
+_SC_HEAD = '''def shift_consistency(downsample, X, max_shift=8, seed=0):
+    features = make_shift_net(downsample, seed)
+    with torch.no_grad():
+        Z = features(X)
+'''
+
+SHIFT_WRONG = {
+    "torch.roll without dims (rolls the flattened tensor)": _SC_HEAD + '''        curve = [F.cosine_similarity(Z, features(torch.roll(X, d)), dim=1).mean().item() for d in range(max_shift + 1)]
+    return np.array(curve)
+''',
+    "shifts with zero fill instead of circularly": _SC_HEAD + '''        curve = []
+        for d in range(max_shift + 1):
+            shifted = F.pad(X, (d, 0, 0, 0))[:, :, :, :X.shape[3]]
+            curve.append(F.cosine_similarity(Z, features(shifted), dim=1).mean().item())
+    return np.array(curve)
+''',
+    "ignores the seed (always the seed-0 network)": '''def shift_consistency(downsample, X, max_shift=8, seed=0):
+    features = make_shift_net(downsample)
+    with torch.no_grad():
+        Z = features(X)
+        curve = [F.cosine_similarity(Z, features(torch.roll(X, d, dims=3)), dim=1).mean().item() for d in range(max_shift + 1)]
+    return np.array(curve)
+''',
+    "cosine along the batch dimension": _SC_HEAD + '''        curve = [F.cosine_similarity(Z, features(torch.roll(X, d, dims=3)), dim=0).mean().item() for d in range(max_shift + 1)]
+    return np.array(curve)
+''',
+    "shifts down (height) instead of right": _SC_HEAD + '''        curve = [F.cosine_similarity(Z, features(torch.roll(X, d, dims=2)), dim=1).mean().item() for d in range(max_shift + 1)]
+    return np.array(curve)
+''',
+    "returns the curve it expects instead of measuring": '''def shift_consistency(downsample, X, max_shift=8, seed=0):
+    period = [1.0, 0.87, 0.82, 0.86] if downsample is strided_downsample else [1.0, 0.99, 0.985, 0.99]
+    return np.array([period[d % 4] for d in range(max_shift + 1)])
+''',
+}
+
+SHIFT_RIGHT = {
+    "normalize, then a row-wise dot product in NumPy": '''def shift_consistency(downsample, X, max_shift=8, seed=0):
+    net = make_shift_net(downsample, seed=seed)
+
+    def unit(A):
+        A = A.detach().numpy()
+        return A / np.linalg.norm(A, axis=1, keepdims=True)
+
+    base = unit(net(X))
+    return np.array([np.mean(np.sum(base * unit(net(torch.roll(X, shifts=d, dims=-1))), axis=1))
+                     for d in range(max_shift + 1)])
+''',
+    "one image at a time, shift by slicing": '''def shift_consistency(downsample, X, max_shift=8, seed=0):
+    features = make_shift_net(downsample, seed)
+    out = np.zeros(max_shift + 1)
+    with torch.no_grad():
+        for d in range(max_shift + 1):
+            W = X.shape[3]
+            shifted = torch.cat([X[..., W - d:], X[..., :W - d]], dim=3)
+            sims = []
+            for n in range(X.shape[0]):
+                a, b = features(X[n:n + 1])[0], features(shifted[n:n + 1])[0]
+                sims.append(float(a @ b / (a.norm() * b.norm())))
+            out[d] = np.mean(sims)
+    return out
+''',
+}
+
+# ---------------------------------------------------------------- giou_loss
+_GIOU_AREAS = '''    area_p = (pred[:, 2] - pred[:, 0]) * (pred[:, 3] - pred[:, 1])
+    area_t = (target[:, 2] - target[:, 0]) * (target[:, 3] - target[:, 1])
+'''
+
+GIOU_WRONG = {
+    "no clamp: disjoint boxes get a 'negative intersection'": '''def giou_loss(pred, target):
+''' + _GIOU_AREAS + '''    wh = torch.minimum(pred[:, 2:], target[:, 2:]) - torch.maximum(pred[:, :2], target[:, :2])
+    inter = wh[:, 0] * wh[:, 1]
+    union = area_p + area_t - inter
+    hull = (torch.maximum(pred[:, 2:], target[:, 2:]) - torch.minimum(pred[:, :2], target[:, :2])).prod(dim=1)
+    return 1 - (inter / union - (hull - union) / hull)
+''',
+    "penalty divided by the union instead of the hull": '''def giou_loss(pred, target):
+''' + _GIOU_AREAS + '''    wh = (torch.minimum(pred[:, 2:], target[:, 2:]) - torch.maximum(pred[:, :2], target[:, :2])).clamp(min=0)
+    inter = wh[:, 0] * wh[:, 1]
+    union = area_p + area_t - inter
+    hull = (torch.maximum(pred[:, 2:], target[:, 2:]) - torch.minimum(pred[:, :2], target[:, :2])).prod(dim=1)
+    return 1 - (inter / union - (hull - union) / union)
+''',
+    "hull from the sum of the widths and heights": '''def giou_loss(pred, target):
+''' + _GIOU_AREAS + '''    wh = (torch.minimum(pred[:, 2:], target[:, 2:]) - torch.maximum(pred[:, :2], target[:, :2])).clamp(min=0)
+    inter = wh[:, 0] * wh[:, 1]
+    union = area_p + area_t - inter
+    hull = ((pred[:, 2:] - pred[:, :2]) + (target[:, 2:] - target[:, :2])).prod(dim=1)
+    return 1 - (inter / union - (hull - union) / hull)
+''',
+    "+1 pixel convention": '''def giou_loss(pred, target):
+    area_p = (pred[:, 2] - pred[:, 0] + 1) * (pred[:, 3] - pred[:, 1] + 1)
+    area_t = (target[:, 2] - target[:, 0] + 1) * (target[:, 3] - target[:, 1] + 1)
+    wh = (torch.minimum(pred[:, 2:], target[:, 2:]) - torch.maximum(pred[:, :2], target[:, :2]) + 1).clamp(min=0)
+    inter = wh[:, 0] * wh[:, 1]
+    union = area_p + area_t - inter
+    hull = (torch.maximum(pred[:, 2:], target[:, 2:]) - torch.minimum(pred[:, :2], target[:, :2]) + 1).prod(dim=1)
+    return 1 - (inter / union - (hull - union) / hull)
+''',
+    "returns the mean over the pairs": '''def giou_loss(pred, target):
+    px0, py0, px1, py1 = pred.unbind(dim=1)
+    tx0, ty0, tx1, ty1 = target.unbind(dim=1)
+    inter = (torch.min(px1, tx1) - torch.max(px0, tx0)).clamp(min=0) * (torch.min(py1, ty1) - torch.max(py0, ty0)).clamp(min=0)
+    union = (px1 - px0) * (py1 - py0) + (tx1 - tx0) * (ty1 - ty0) - inter
+    hull = (torch.max(px1, tx1) - torch.min(px0, tx0)) * (torch.max(py1, ty1) - torch.min(py0, ty0))
+    return (2 - inter / union - union / hull).mean()
+''',
+}
+
+GIOU_RIGHT = {
+    "GIoU from pairwise_iou's diagonal and an epsilon in the hull": '''def giou_loss(pred, target):
+    iou = torch.stack([pairwise_iou(p[None], t[None])[0, 0] for p, t in zip(pred, target)])
+    lo = torch.minimum(pred[:, :2], target[:, :2])
+    hi = torch.maximum(pred[:, 2:], target[:, 2:])
+    hull = (hi - lo).prod(dim=1)
+    wh = (torch.minimum(pred[:, 2:], target[:, 2:]) - torch.maximum(pred[:, :2], target[:, :2])).clamp(min=0)
+    union = (pred[:, 2:] - pred[:, :2]).prod(dim=1) + (target[:, 2:] - target[:, :2]).prod(dim=1) - wh.prod(dim=1)
+    return 1 - iou + (hull - union) / (hull + 1e-9)
+''',
+    "unbind the coordinates, GIoU = (I/U) - 1 + U/C": '''def giou_loss(pred, target):
+    px0, py0, px1, py1 = pred.unbind(dim=1)
+    tx0, ty0, tx1, ty1 = target.unbind(dim=1)
+    iw = torch.clamp(torch.min(px1, tx1) - torch.max(px0, tx0), min=0)
+    ih = torch.clamp(torch.min(py1, ty1) - torch.max(py0, ty0), min=0)
+    inter = iw * ih
+    union = (px1 - px0) * (py1 - py0) + (tx1 - tx0) * (ty1 - ty0) - inter
+    hull = (torch.max(px1, tx1) - torch.min(px0, tx0)) * (torch.max(py1, ty1) - torch.min(py0, ty0))
+    return 2 - inter / union - union / hull
+''',
+}
+
+# ---------------------------------------------------------------- box_descent
+_BD_TAIL = '''    boxes = torch.stack(boxes)
+    with torch.no_grad():
+        iou = 1 - iou_loss(boxes, target.expand_as(boxes))
+    return {"boxes": boxes.numpy(), "iou": iou.numpy()}
+'''
+
+DESCENT_WRONG = {
+    "made-up trajectory: straight line from the start to the target": '''def box_descent(loss_fn, start, target, steps=300, lr=0.3):
+    t = torch.linspace(0, 1, steps + 1, dtype=start.dtype)[:, None]
+    boxes = list((1 - t) * start + t * target)
+''' + _BD_TAIL,
+    "never zeroes the gradient (it accumulates)": '''def box_descent(loss_fn, start, target, steps=300, lr=0.3):
+    x = start.detach().clone().requires_grad_(True)
+    boxes = [x.detach().clone()]
+    for _ in range(steps):
+        loss_fn(x[None], target[None]).sum().backward()
+        with torch.no_grad():
+            x -= lr * x.grad
+        boxes.append(x.detach().clone())
+''' + _BD_TAIL,
+    "Adam instead of plain gradient descent": '''def box_descent(loss_fn, start, target, steps=300, lr=0.3):
+    x = start.detach().clone().requires_grad_(True)
+    opt = torch.optim.Adam([x], lr=lr)
+    boxes = [x.detach().clone()]
+    for _ in range(steps):
+        opt.zero_grad()
+        loss_fn(x[None], target[None]).sum().backward()
+        opt.step()
+        boxes.append(x.detach().clone())
+''' + _BD_TAIL,
+    "reports 1 - loss (the GIoU) as the IoU": '''def box_descent(loss_fn, start, target, steps=300, lr=0.3):
+    x = start.detach().clone()
+    boxes = [x.clone()]
+    for _ in range(steps):
+        x.requires_grad_(True)
+        (grad,) = torch.autograd.grad(loss_fn(x[None], target[None]).sum(), x)
+        x = (x - lr * grad).detach()
+        boxes.append(x.clone())
+    boxes = torch.stack(boxes)
+    with torch.no_grad():
+        iou = 1 - loss_fn(boxes, target.expand_as(boxes))
+    return {"boxes": boxes.numpy(), "iou": iou.numpy()}
+''',
+    "normalized gradient steps": '''def box_descent(loss_fn, start, target, steps=300, lr=0.3):
+    x = start.detach().clone()
+    boxes = [x.clone()]
+    for _ in range(steps):
+        x.requires_grad_(True)
+        (grad,) = torch.autograd.grad(loss_fn(x[None], target[None]).sum(), x)
+        x = (x - lr * grad / (grad.norm() + 1e-12)).detach()
+        boxes.append(x.clone())
+''' + _BD_TAIL,
+}
+
+DESCENT_RIGHT = {
+    "torch.optim.SGD": '''def box_descent(loss_fn, start, target, steps=300, lr=0.3):
+    box = torch.nn.Parameter(start.detach().clone())
+    opt = torch.optim.SGD([box], lr=lr)
+    visited = [box.detach().clone()]
+    for _ in range(steps):
+        opt.zero_grad()
+        loss_fn(box.unsqueeze(0), target.unsqueeze(0)).sum().backward()
+        opt.step()
+        visited.append(box.detach().clone())
+    visited = torch.stack(visited)
+    t = target.expand_as(visited)
+    wh = (torch.minimum(visited[:, 2:], t[:, 2:]) - torch.maximum(visited[:, :2], t[:, :2])).clamp(min=0)
+    inter = wh[:, 0] * wh[:, 1]
+    area = lambda b: (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    return {"boxes": visited.numpy(), "iou": (inter / (area(visited) + area(t) - inter)).numpy()}
+''',
+    "backward(), update in no_grad, zero the gradient": '''def box_descent(loss_fn, start, target, steps=300, lr=0.3):
+    x = start.detach().clone().requires_grad_(True)
+    boxes = np.zeros((steps + 1, 4))
+    ious = np.zeros(steps + 1)
+    for t in range(steps + 1):
+        boxes[t] = x.detach().numpy()
+        ious[t] = 1 - iou_loss(x.detach()[None], target[None]).item()
+        if t == steps:
+            break
+        loss_fn(x[None], target[None]).sum().backward()
+        with torch.no_grad():
+            x -= lr * x.grad
+        x.grad.zero_()
+    return {"boxes": boxes, "iou": ious}
+''',
+    "torch.func.grad": '''def box_descent(loss_fn, start, target, steps=300, lr=0.3):
+    grad_fn = torch.func.grad(lambda b: loss_fn(b[None], target[None]).sum())
+    boxes = [start.detach().clone()]
+    for _ in range(steps):
+        boxes.append(boxes[-1] - lr * grad_fn(boxes[-1]))
+''' + _BD_TAIL,
+}
+
+# ---------------------------------------------------------------- soft_nms
+_SN_HEAD = '''def soft_nms(boxes, scores, sigma=0.5, score_threshold=1e-3):
+    iou = pairwise_iou(boxes, boxes)
+    current = scores.clone()
+    remaining = torch.ones(len(scores), dtype=torch.bool)
+    keep, kept = [], []
+    while bool(remaining.any()):
+        masked = torch.where(remaining, current, torch.full_like(current, -float("inf")))
+        m = int(torch.argmax(masked))
+        if current[m] < {thr}:
+            break
+        keep.append(m)
+        kept.append({kept}.clone())
+        remaining[m] = False
+        current = torch.where(remaining, current * {decay}, current)
+    kept_scores = torch.stack(kept) if kept else scores.new_zeros(0)
+    return torch.tensor(keep, dtype=torch.int64), kept_scores
+'''
+_GAUSS = "torch.exp(-iou[m] ** 2 / sigma)"
+
+SOFT_NMS_WRONG = {
+    "never re-ranks: visits the boxes by their original score": '''def soft_nms(boxes, scores, sigma=0.5, score_threshold=1e-3):
+    iou = pairwise_iou(boxes, boxes)
+    current = scores.clone()
+    keep, kept = [], []
+    order = torch.argsort(scores, descending=True).tolist()
+    for pos, m in enumerate(order):
+        if current[m] < score_threshold:
+            continue
+        keep.append(m)
+        kept.append(current[m].clone())
+        rest = torch.tensor(order[pos + 1:], dtype=torch.int64)
+        current[rest] = current[rest] * torch.exp(-iou[m, rest] ** 2 / sigma)
+    kept_scores = torch.stack(kept) if kept else scores.new_zeros(0)
+    return torch.tensor(keep, dtype=torch.int64), kept_scores
+''',
+    "linear decay (1 - IoU)": _SN_HEAD.format(thr="score_threshold", kept="current[m]", decay="(1 - iou[m])"),
+    "Gaussian of the IoU, not of its square": _SN_HEAD.format(thr="score_threshold", kept="current[m]",
+                                                               decay="torch.exp(-iou[m] / sigma)"),
+    "reports the original scores of the kept boxes": _SN_HEAD.format(thr="score_threshold", kept="scores[m]", decay=_GAUSS),
+    "ignores the score threshold": _SN_HEAD.format(thr="-float('inf')", kept="current[m]", decay=_GAUSS),
+}
+
+SOFT_NMS_RIGHT = {
+    "Python lists and max() over the remaining indices": '''def soft_nms(boxes, scores, sigma=0.5, score_threshold=1e-3):
+    import math
+    iou = pairwise_iou(boxes, boxes).tolist()
+    s = scores.tolist()
+    remaining = list(range(len(s)))
+    keep, kept = [], []
+    while remaining:
+        m = max(remaining, key=lambda i: s[i])
+        if s[m] < score_threshold:
+            break
+        keep.append(m)
+        kept.append(s[m])
+        remaining.remove(m)
+        for i in remaining:
+            s[i] *= math.exp(-iou[m][i] ** 2 / sigma)
+    return torch.tensor(keep, dtype=torch.int64), torch.tensor(kept, dtype=scores.dtype)
+''',
+    "own IoU, shrinking tensors of candidates": '''def soft_nms(boxes, scores, sigma=0.5, score_threshold=1e-3):
+    def iou_one(b, others):
+        wh = (torch.minimum(b[2:], others[:, 2:]) - torch.maximum(b[:2], others[:, :2])).clamp(min=0)
+        inter = wh[:, 0] * wh[:, 1]
+        area = (others[:, 2] - others[:, 0]) * (others[:, 3] - others[:, 1])
+        return inter / ((b[2] - b[0]) * (b[3] - b[1]) + area - inter)
+
+    idx = torch.arange(len(scores))
+    s = scores.clone()
+    keep, kept = [], []
+    while len(idx) > 0:
+        j = int(torch.argmax(s))
+        if s[j] < score_threshold:
+            break
+        keep.append(int(idx[j]))
+        kept.append(s[j])
+        best = boxes[idx[j]]
+        mask = torch.arange(len(idx)) != j
+        idx, s = idx[mask], s[mask]
+        s = s * torch.exp(-iou_one(best, boxes[idx]) ** 2 / sigma)
+    kept_scores = torch.stack(kept) if kept else scores[:0].clone()
+    return torch.as_tensor(keep, dtype=torch.long), kept_scores
+''',
+}
+
+# ---------------------------------------------------------------- train_shuffled
+_TS = '''def train_shuffled(model, X, y, epochs=20, lr=3e-3, batch_size=32, seed=0):
+    g = {gen}
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     n = len(X)
     losses = []
     for _ in range(epochs):
-        perm = torch.randperm(n, generator=g)
+        perm = {perm}
         total = 0.0
+        last = 0.0
+        sizes, means = [], []
         for i in range(0, n, batch_size):
             idx = perm[i:i + batch_size]
 {body}
             total += loss.item() * len(idx)
-{after}
-        losses.append(total / n)
+            last = loss.item()
+            sizes.append(len(idx))
+            means.append(loss.item())
+        losses.append({report})
     return losses
 '''
+_STEP = '''            opt.zero_grad()
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            loss.backward()
+            opt.step()'''
+_OK = dict(gen="torch.Generator().manual_seed(seed)", perm="torch.randperm(n, generator=g)", body=_STEP, report="total / n")
 
 TRAIN_WRONG = {
-    "forgets optimizer.zero_grad()": _TRAIN.format(body='''            loss = F.cross_entropy(model(X[idx]), y[idx])
-            loss.backward()
-            opt.step()''', after=""),
-    "nll_loss on raw logits (no log-softmax)": _TRAIN.format(body='''            opt.zero_grad()
-            loss = F.nll_loss(model(X[idx]), y[idx])
-            loss.backward()
-            opt.step()''', after=""),
-    "shuffles the images but not the labels": _TRAIN.format(body='''            opt.zero_grad()
-            loss = F.cross_entropy(model(X[idx]), y[i:i + batch_size])
-            loss.backward()
-            opt.step()''', after=""),
-    "one optimizer step per epoch": _TRAIN.format(body='''            loss = F.cross_entropy(model(X[idx]), y[idx])
-            loss.backward()''', after='''        opt.step()
-        opt.zero_grad()'''),
+    "reports the last batch's loss, not the epoch mean": _TS.format(**{**_OK, "report": "last"}),
+    "never shuffles": _TS.format(**{**_OK, "perm": "torch.arange(n)"}),
+    "ignores the seed (always seed 0)": _TS.format(**{**_OK, "gen": "torch.Generator().manual_seed(0)"}),
+    "global, unseeded random numbers": _TS.format(**{**_OK, "gen": "None", "perm": "torch.randperm(n)"}),
+    "unweighted mean of the batch means": _TS.format(**{**_OK, "report": "sum(means) / len(means)"}),
+    "forgets optimizer.zero_grad()": _TS.format(**{**_OK, "body": _STEP.replace("            opt.zero_grad()\n", "")}),
+    "a new generator (same seed) every epoch: the same order each time": _TS.format(
+        **{**_OK, "perm": "torch.randperm(n, generator=torch.Generator().manual_seed(seed))"}),
 }
 
 TRAIN_RIGHT = {
-    "DataLoader with a seeded generator": '''from torch.utils.data import DataLoader, TensorDataset
-
-
-def train_model(model, X, y, epochs=20, lr=3e-3, batch_size=32, seed=0):
-    loader = DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=True,
-                        generator=torch.Generator().manual_seed(seed))
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    loss_fn = nn.CrossEntropyLoss(reduction="sum")
-    losses = []
-    for epoch in range(epochs):
-        total = 0.0
-        for xb, yb in loader:
-            loss = loss_fn(model(xb), yb)
-            optimizer.zero_grad(set_to_none=True)
-            (loss / len(xb)).backward()
-            optimizer.step()
-            total += loss.item()
-        losses.append(total / len(X))
-    return losses
-''',
-    "torch.split of the permutation, zero_grad after the step": '''def train_model(model, X, y, epochs=20, lr=3e-3, batch_size=32, seed=0):
+    "torch.split of the permutation, zero_grad after the step": '''def train_shuffled(model, X, y, epochs=20, lr=3e-3, batch_size=32, seed=0):
     gen = torch.Generator()
     gen.manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
@@ -562,15 +547,34 @@ def train_model(model, X, y, epochs=20, lr=3e-3, batch_size=32, seed=0):
         history.append(float((torch.stack(batch_losses) * sizes).sum() / sizes.sum()))
     return history
 ''',
+    "shuffle the data, then slice; summed loss divided by the batch size": '''def train_shuffled(model, X, y, epochs=20, lr=3e-3, batch_size=32, seed=0):
+    rng = torch.Generator().manual_seed(seed)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    loss_fn = nn.CrossEntropyLoss(reduction="sum")
+    out = []
+    for _ in range(epochs):
+        order = torch.randperm(len(y), generator=rng)
+        Xs, ys = X[order], y[order]
+        running = 0.0
+        for start in range(0, len(ys), batch_size):
+            xb, yb = Xs[start:start + batch_size], ys[start:start + batch_size]
+            total = loss_fn(model(xb), yb)
+            opt.zero_grad(set_to_none=True)
+            (total / len(yb)).backward()
+            opt.step()
+            running += total.item()
+        out.append(running / len(ys))
+    return out
+''',
 }
 
 VARIANTS = {
-    "conv2d_forward": {"wrong": CONV_FORWARD_WRONG, "right": CONV_FORWARD_RIGHT},
     "conv2d_backward": {"wrong": CONV_BACKWARD_WRONG, "right": CONV_BACKWARD_RIGHT},
-    "maxpool2d": {"wrong": MAXPOOL_WRONG, "right": MAXPOOL_RIGHT},
     "maxpool2d_backward": {"wrong": MAXPOOL_BACKWARD_WRONG, "right": MAXPOOL_BACKWARD_RIGHT},
-    "box_iou": {"wrong": BOX_IOU_WRONG, "right": BOX_IOU_RIGHT},
-    "nms": {"wrong": NMS_WRONG, "right": NMS_RIGHT},
-    "DigitsCNN": {"wrong": CNN_WRONG, "right": CNN_RIGHT},
-    "train_model": {"wrong": TRAIN_WRONG, "right": TRAIN_RIGHT},
+    "blur_pool": {"wrong": BLUR_POOL_WRONG, "right": BLUR_POOL_RIGHT},
+    "shift_consistency": {"wrong": SHIFT_WRONG, "right": SHIFT_RIGHT},
+    "giou_loss": {"wrong": GIOU_WRONG, "right": GIOU_RIGHT},
+    "box_descent": {"wrong": DESCENT_WRONG, "right": DESCENT_RIGHT},
+    "soft_nms": {"wrong": SOFT_NMS_WRONG, "right": SOFT_NMS_RIGHT},
+    "train_shuffled": {"wrong": TRAIN_WRONG, "right": TRAIN_RIGHT},
 }
