@@ -35,11 +35,15 @@ _LAZY = {
     "load_cifar10": "data",
     "load_text": "data",
     "make_loaders": "data",
+    "dataset_to_tensors": "data",
     "fit": "train",
     "evaluate": "train",
     "accuracy": "train",
     "History": "train",
     "count_parameters": "train",
+    "mlp": "models",
+    "conv_bn_relu": "models",
+    "add_to_class": "classes",
     "plot_history": "plotting",
     "show_images": "plotting",
     "plot_decision_boundary": "plotting",
@@ -51,6 +55,7 @@ _LAZY = {
     "ready_to_submit": "submit",
     "report_target": "targets",
     "timer": "targets",
+    "best_time": "targets",
 }
 
 __all__ = sorted(_LAZY) + ["checks"]

@@ -164,3 +164,20 @@ def make_loaders(train, test=None, batch_size: int = 64, seed: int = 0, num_work
         return train_loader
     test_loader = DataLoader(as_dataset(test), batch_size=max(batch_size, 256), num_workers=num_workers)
     return train_loader, test_loader
+
+
+def dataset_to_tensors(ds, batch_size: int = 2000):
+    """Stack a map-style dataset of ``(image, label)`` pairs (e.g. ``cu.load_mnist().train``) into ``X, y``.
+
+    ``X`` is ``(n, C, H, W)`` in the dataset's order and ``y`` is ``(n,)``; a ``TensorDataset`` is
+    returned as its own tensors, without a copy.
+    """
+    import torch
+
+    if hasattr(ds, "tensors"):
+        return ds.tensors
+    Xs, ys = [], []
+    for X, y in torch.utils.data.DataLoader(ds, batch_size=batch_size):
+        Xs.append(X)
+        ys.append(torch.as_tensor(y))
+    return torch.cat(Xs), torch.cat(ys)

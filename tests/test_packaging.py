@@ -72,7 +72,7 @@ def test_installed_dlcourse_grades_hw0(venv):
         with open(work / "out" / "grades.csv", newline="") as f:
             rows = {r["student_id"]: r for r in csv.DictReader(f)}
         assert set(rows) == {"perfect", "untouched"}, f"{rows}\n{said}"
-        for sid, points in (("perfect", 13), ("untouched", 0)):
+        for sid, points in (("perfect", 16), ("untouched", 0)):
             row = rows[sid]
             assert row["status"] == "graded" and float(row["auto_score"]) == points, f"{row}\n{said}"
         assert proc.returncode == 0, said

@@ -75,7 +75,7 @@ def test_grading_as_nobody_is_sandboxed():
         assert (out / "grades.csv").exists(), proc.stdout + proc.stderr
         with open(out / "grades.csv", newline="") as f:
             rows = {r["student_id"]: r for r in csv.DictReader(f)}
-        assert float(rows["perfect"]["auto_score"]) == 13 and rows["perfect"]["status"] == "graded", rows
+        assert float(rows["perfect"]["auto_score"]) == 16 and rows["perfect"]["status"] == "graded", rows
         assert float(rows["untouched"]["auto_score"]) == 0 and rows["untouched"]["status"] == "graded", rows
         assert float(rows["attacker"]["auto_score"]) == 0, rows["attacker"]
         try:
