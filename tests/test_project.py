@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+import course_utils
+
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = ROOT / "project"
 NOTEBOOKS = ROOT / "notebooks"
@@ -205,6 +207,8 @@ def test_baseline_starts_from_a_listed_lecture_and_names_its_code(idea):
     assert names, f"idea {idea.number}: **Baseline:** names no function or class to start from"
     unknown = [n for n in names if n not in defined]
     assert not unknown, f"idea {idea.number}: {unknown} are not defined in {stems}"
+    shared = re.findall(r"`cu\.(\w+)`", text)  # code the lectures share lives in course_utils
+    assert not [n for n in shared if n not in course_utils.__all__], f"idea {idea.number}: unknown {shared}"
 
 
 # ---------------------------------------------------------------------------------------------------
