@@ -177,7 +177,7 @@ def skeleton_problems(path: Path, nb: dict | None = None) -> list[str]:
 
 
 def test_the_lectures_are_found():
-    assert len(LECTURES) == 14, [p.name for p in LECTURES]
+    assert len(LECTURES) == 17, [p.name for p in LECTURES]
 
 
 @pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.stem)
@@ -208,8 +208,8 @@ def test_lecture_has_the_skeleton(path):
 
 @pytest.fixture
 def lecture(tmp_path):
-    """A copy of lecture 05 in tmp_path, its notebook dict, and a function that saves and re-reads it."""
-    src = ROOT / "notebooks" / "05_cnn.ipynb"
+    """A copy of lecture 06 in tmp_path, its notebook dict, and a function that saves and re-reads it."""
+    src = ROOT / "notebooks" / "06_cnn.ipynb"
     path = tmp_path / src.name
     nb = _load(src)
 
@@ -231,24 +231,24 @@ def test_long_cell_check_fails_on_a_61_line_cell(lecture):
     cell["source"] = _source(cell) + "\n" * 2 + "\n".join(f"x_{k} = {k}" for k in range(61))
     index = nb["cells"].index(cell)
     problems = long_cells(*save(nb))
-    assert len(problems) == 1 and problems[0].startswith(f"05_cnn cell {index}: "), problems
+    assert len(problems) == 1 and problems[0].startswith(f"06_cnn cell {index}: "), problems
 
 
 def test_duplicate_check_fails_on_a_helper_in_two_lectures(lecture):
     nb, save = lecture
-    other = _load(ROOT / "notebooks" / "13_deep_rl.ipynb")
-    assert not shared_definitions({"05_cnn": nb, "13_deep_rl": other})
+    other = _load(ROOT / "notebooks" / "15_deep_rl.ipynb")
+    assert not shared_definitions({"06_cnn": nb, "15_deep_rl": other})
     helper = "def train_model(model):\n    return model\n"
     copied = copy.deepcopy(other)
     copied["cells"].append({"cell_type": "code", "metadata": {}, "source": helper, "outputs": [],
                             "execution_count": None})
-    shared = shared_definitions({"05_cnn": nb, "13_deep_rl": copied})
-    assert list(shared) == ["train_model"] and any(w.startswith("13_deep_rl cell") for w in shared["train_model"])
+    shared = shared_definitions({"06_cnn": nb, "15_deep_rl": copied})
+    assert list(shared) == ["train_model"] and any(w.startswith("15_deep_rl cell") for w in shared["train_model"])
     # methods attached with cu.add_to_class are named after their class: forward of two classes is no clash
     method = "@cu.add_to_class(Policy)\ndef forward(self, x):\n    return x\n"
     copied["cells"][-1]["source"] = method
-    assert top_level_definitions(Path("13_deep_rl"), copied)["Policy.forward"]
-    assert not shared_definitions({"05_cnn": nb, "13_deep_rl": copied})
+    assert top_level_definitions(Path("15_deep_rl"), copied)["Policy.forward"]
+    assert not shared_definitions({"06_cnn": nb, "15_deep_rl": copied})
 
 
 @pytest.mark.parametrize("breakage", ["badge", "title", "learn", "table", "orientation", "parameters",
@@ -259,9 +259,9 @@ def test_skeleton_check_fails_on_a_broken_lecture(lecture, breakage):
     header = nb["cells"][0]
     text = _source(header)
     if breakage == "badge":
-        header["source"] = text.replace("05_cnn.ipynb)", "04_autodiff.ipynb)", 1)
+        header["source"] = text.replace("06_cnn.ipynb)", "04_autodiff.ipynb)", 1)
     elif breakage == "title":
-        header["source"] = text.replace("# 05. ", "# Five. ")
+        header["source"] = text.replace("# 06. ", "# Six. ")
     elif breakage == "learn":
         header["source"] = text.replace("**What you will learn.** ", "")
     elif breakage == "table":
@@ -278,13 +278,13 @@ def test_skeleton_check_fails_on_a_broken_lecture(lecture, breakage):
         cell["source"] = _source(cell).replace(f"## {title}", "## 9. Results" if title == "Target" else "## Notes")
     elif breakage == "notebook":
         cell = _first_code(nb, "cu.report_target(")
-        cell["source"] = _source(cell).replace('notebook="05_cnn"', "notebook=NB", 1)
+        cell["source"] = _source(cell).replace('notebook="06_cnn"', "notebook=NB", 1)
     problems = skeleton_problems(*save(nb))
-    assert problems and all(p.startswith("05_cnn") for p in problems), problems
-    expected = {"badge": "Colab badge", "title": "`# 05. Title`", "learn": "What you will learn",
+    assert problems and all(p.startswith("06_cnn") for p in problems), problems
+    expected = {"badge": "Colab badge", "title": "`# 06. Title`", "learn": "What you will learn",
                 "table": "Target result", "orientation": "last two", "parameters": "`parameters`",
                 "target": "`## Target`", "summary": "`## Summary`", "exercises": "`## Exercises`",
-                "notebook": 'notebook="05_cnn"'}[breakage]
+                "notebook": 'notebook="06_cnn"'}[breakage]
     assert any(expected in p for p in problems), problems
 
 
@@ -317,7 +317,7 @@ def test_mlp_builds_what_the_lectures_wrote_by_hand():
     assert str(ours) == str(by_hand)
     for (k1, v1), (k2, v2) in zip(ours.state_dict().items(), by_hand.state_dict().items(), strict=True):
         assert k1 == k2 and torch.equal(v1, v2)
-    # lecture 13's MLP (no dropout layers at all) and lecture 11's decoder (sigmoid output)
+    # lecture 15's MLP (no dropout layers at all) and lecture 13's decoder (sigmoid output)
     assert str(cu.mlp([4, 16, 2])) == str(nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 2)))
     decoder = cu.mlp([2, 8, 64], out_activation=nn.Sigmoid, activation=nn.Tanh)
     assert [type(m) for m in decoder] == [nn.Linear, nn.Tanh, nn.Linear, nn.Sigmoid]

@@ -79,7 +79,7 @@ def test_capture_writes_the_outputs_nbclient_writes(tmp_path):
     from nbclient import NotebookClient
 
     cells = [*FIDELITY_CELLS, 'raise RuntimeError("never run")']
-    nb = _notebook(cells, skip=len(cells) - 1)  # a skipped cell, as 06_detection_segmentation has
+    nb = _notebook(cells, skip=len(cells) - 1)  # a skipped cell, as 07_detection_segmentation has
     failing = _notebook(['print("ok")', "1 / 0", 'print("after")'])
     nbformat.write(nb, tmp_path / "demo.ipynb")
     nbformat.write(failing, tmp_path / "failing.ipynb")
@@ -351,14 +351,14 @@ def test_homework_pages_are_the_student_versions(site, browser):
 
 
 def test_a_slide_deck_opens_with_its_slides(site, browser):
-    deck = site / "slides" / "05_cnn.slides.html"
+    deck = site / "slides" / "06_cnn.slides.html"
     _open(browser, deck)
     from selenium.webdriver.support.ui import WebDriverWait
 
     WebDriverWait(browser, 30).until(lambda d: d.execute_script("return !!(window.Reveal && Reveal.isReady())"))
     total = browser.execute_script("return Reveal.getTotalSlides()")
     assert total > 5, total
-    _shot(browser, "slides-05_cnn-first.png")
+    _shot(browser, "slides-06_cnn-first.png")
     # walk until a slide shows a figure; the formulas are typeset by the site's own MathJax
     seen_figure = seen_math = False
     for _ in range(total):
@@ -370,9 +370,9 @@ def test_a_slide_deck_opens_with_its_slides(site, browser):
         seen_math = seen_math or browser.execute_script(
             "return Reveal.getCurrentSlide().querySelectorAll('.MathJax, .MathJax_Display').length > 0")
         if seen_figure:
-            _shot(browser, "slides-05_cnn-figure.png")
+            _shot(browser, "slides-06_cnn-figure.png")
             break
-    assert seen_figure, "no slide of 05_cnn shows a figure"
+    assert seen_figure, "no slide of 06_cnn shows a figure"
     assert seen_math, "no formula typeset on the slides before the first figure"
     for lecture in LECTURES:
         text = (site / "slides" / f"{lecture.stem}.slides.html").read_text()

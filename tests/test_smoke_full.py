@@ -2,7 +2,7 @@
 
 `make smoke-full` itself runs every lecture; these tests check, in seconds, what it rests on: ``pick``'s
 smoke values, ``report_target`` not asserting (and not claiming a result) in smoke mode only, and that
-the stand-in datasets are read by torchvision and by lecture 08's Cora loader, with the CIFAR-10
+the stand-in datasets are read by torchvision and by lecture 09's Cora loader, with the CIFAR-10
 integrity check relaxed to the harness's own md5s inside the stand-in folder and nowhere else.
 """
 
@@ -124,7 +124,7 @@ def test_cora_standin_loads_with_lecture_08s_loader(standins, monkeypatch, capsy
     import numpy as np
     import torch
 
-    nb = json.loads((ROOT / "notebooks" / "08_gnn.ipynb").read_text())
+    nb = json.loads((ROOT / "notebooks" / "09_gnn.ipynb").read_text())
     cell = next("".join(c["source"]) for c in nb["cells"] if "def load_cora" in "".join(c["source"]))
     namespace = {"np": np, "torch": torch}
     exec(cell.split("\ncora = None")[0], namespace)  # the function only, not the cell's full-mode run

@@ -159,16 +159,16 @@ def test_the_example_project_files_give_the_readme_figures():
 
 
 def test_every_assignment_is_due_after_the_lectures_it_needs(tmp_path):
-    """The repository's term: hw4 needs lecture 09 (attention), so it is due after it; a term file
-    that asks for hw4 before lecture 09 is refused with what to change."""
+    """The repository's term: hw4 needs lecture 10 (attention), so it is due after it; a term file
+    that asks for hw4 before lecture 10 is refused with what to change."""
     text = (ROOT / "course.toml").read_text()
     t = term.load(ROOT / "course.toml")
     data = tomllib.loads(text)
     for hw, lectures in data["covers"].items():
         for lecture in lectures:
             assert t.due[hw].date() > date.fromisoformat(data["lectures"][lecture]), (hw, lecture)
-    assert "09" in data["covers"]["hw4"] and set(data["covers"]) == set(t.due)
+    assert "10" in data["covers"]["hw4"] and set(data["covers"]) == set(t.due)
     early = tmp_path / "early.toml"
     early.write_text(text.replace('hw4 = "2027-04-02T23:59"', 'hw4 = "2027-03-19T23:59"'))
-    with pytest.raises(CourseError, match="hw4 is due 2027-03-19, but it needs lecture 09 taught 2027-03-30"):
+    with pytest.raises(CourseError, match="hw4 is due 2027-03-19, but it needs lecture 10 taught 2027-03-25"):
         term.load(early)

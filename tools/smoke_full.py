@@ -150,7 +150,7 @@ def write_cifar10(root: Path, n_train: int = CIFAR_SIZES[0], n_test: int = CIFAR
 
 def write_cora(root: Path, seed: int = 0, **sizes) -> list[Path]:
     """``root/cora/raw/ind.cora.{x,y,tx,ty,allx,ally,graph,test.index}`` in the Planetoid format that
-    lecture 08's ``load_cora`` reads: scipy CSR bags of words, one-hot labels, an adjacency dict, and
+    lecture 09's ``load_cora`` reads: scipy CSR bags of words, one-hot labels, an adjacency dict, and
     the test nodes' indices (after all the others, in shuffled order), one per line. A copy goes to
     ``root/cora/pyg/Cora/raw/``, where the lecture's first choice, torch_geometric, reads the same files."""
     from collections import defaultdict

@@ -188,7 +188,7 @@ DECAY_WRONG = {
 }
 
 DECAY_RIGHT = {
-    "retain_grad and backward, as in lecture 07": '''def gradient_decay(T=60, B=32, D=2, H=16, update_bias=3.0, seed=0):
+    "retain_grad and backward, as in lecture 08": '''def gradient_decay(T=60, B=32, D=2, H=16, update_bias=3.0, seed=0):
     torch.manual_seed(seed)
     X = torch.randn(B, T, D, dtype=torch.float64)
     rnn = nn.RNNCell(D, H, dtype=torch.float64)
