@@ -103,10 +103,10 @@ def _disguises(original: dict[str, str]) -> dict[str, dict[str, str]]:
     mapping = {n: f"my_{n}_var" for n in sorted(names)}
     renamed = {g: bench.rename_tokens(t, mapping) if g in MATERIAL["order"] else t for g, t in original.items()}
     reordered = dict(original)  # later answers moved up into the cell above, in reverse order
-    reordered["mlp_forward"] = original["mlp_backward"] + "\n\n" + original["mlp_forward"]
-    reordered["mlp_backward"] = "# moved above\n"
-    reordered["gradient_check"] = original["relu_interpolant"] + "\n\n" + original["gradient_check"]
-    reordered["relu_interpolant"] = "pass\n"
+    reordered["mlp_backprop"] = original["gradient_check"] + "\n\n" + original["mlp_backprop"]
+    reordered["gradient_check"] = "# moved above\n"
+    reordered["mistakes_vs_margin"] = original["sqrt_knot_experiment"] + "\n\n" + original["mistakes_vs_margin"]
+    reordered["sqrt_knot_experiment"] = "pass\n"
     reformatted = {g: bench.literal_styles(bench.one_arg_per_line(bench.reindent(
         bench.strip_comments(ast.unparse(ast.parse(t))), 2)), __import__("random").Random(0))
         if g in MATERIAL["order"] else t for g, t in original.items()}
@@ -182,11 +182,11 @@ def test_starter_code_and_pasted_release_cells_do_not_count():
     helpers = similarity._src(next(c for c in release["cells"]
                                    if (c["metadata"].get("nbgrader") or {}).get("grade_id") == "mlp_helpers"))
     stub = similarity._src(next(c for c in release["cells"]
-                                if (c["metadata"].get("nbgrader") or {}).get("grade_id") == "mlp_forward"))
-    pieces = [stub, "\n" + visible["test_mlp_forward"], "\n" + helpers]
+                                if (c["metadata"].get("nbgrader") or {}).get("grade_id") == "mlp_backprop"))
+    pieces = [stub, "\n" + visible["test_mlp_backprop"], "\n" + helpers]
     text = "".join(pieces)
-    assert similarity.fingerprint("p", [similarity.Answer("mlp_forward", "code", stub)], starter).where == {}
-    where = similarity.fingerprint("p", [similarity.Answer("mlp_forward", "code", text)], starter).where
+    assert similarity.fingerprint("p", [similarity.Answer("mlp_backprop", "code", stub)], starter).where == {}
+    where = similarity.fingerprint("p", [similarity.Answer("mlp_backprop", "code", text)], starter).where
     cuts = [sum(map(len, pieces[:i])) for i in range(1, len(pieces))]
     # what is left are the few k-grams that straddle a junction between two pasted pieces
     assert where and all(any(s < cut < e for cut in cuts) for locs in where.values() for _, s, e in locs)
@@ -195,7 +195,7 @@ def test_starter_code_and_pasted_release_cells_do_not_count():
     variants = load(HW)
     a = answer_cells(HW)
     b = {g: next(iter(variants[g]["right"].values())) for g in a}
-    paste = "\n" + helpers + "\n" + visible["test_mlp_backward"]
+    paste = "\n" + helpers + "\n" + visible["test_gradient_check"]
     nbs = {"a": _with({g: t + paste for g, t in a.items()}), "b": _with({g: t + paste for g, t in b.items()})}
     report = similarity.compare_notebooks(MATERIAL["source"], release, nbs)
     assert report.pairs == []
@@ -210,8 +210,8 @@ def test_hostile_submissions_are_escaped_skipped_or_quoted(tmp_path, capsys):
     subs, out = tmp_path / "subs", tmp_path / "out"
     evil = ('<script>alert(1)</script> <a href="javascript:alert(2)">click</a> <img src=x onerror=alert(3)> '
             "\u202e evil [link](javascript:alert(4)) the gradient of the loss is computed by the chain rule " * 3)
-    cells = {**answer_cells(HW), "written_xor": evil}
-    cells["relu_interpolant"] += "\n# </pre><script>alert(5)</script>\n"
+    cells = {**answer_cells(HW), "written_margin": evil}
+    cells["sqrt_knot_experiment"] += "\n# </pre><script>alert(5)</script>\n"
     _write(subs, "mallory", _with(cells))
     _write(subs, "=HYPERLINK(1)", _with(cells))  # a copy, whose id a spreadsheet would run
     _write(subs, "broken", b"{ this is not JSON")
