@@ -166,7 +166,8 @@ def headless_chromium(prefix: str, window: str):
     profile = tempfile.mkdtemp(prefix=prefix)
     opts = webdriver.ChromeOptions()
     opts.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", f"--window-size={window}",
                  f"--user-data-dir={profile}"):
         opts.add_argument(flag)
