@@ -120,14 +120,7 @@ def test_the_solution_runs_within_budget_and_draws_a_figure(path, tmp_path, caps
     client = NotebookClient(nb, timeout=SOLUTION_BUDGET_S, kernel_name="python3",
                             resources={"metadata": {"path": str(tmp_path)}})
     start = time.perf_counter()
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env)  # the kernel inherits this process's environment
-    try:
-        client.execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    client.execute(env=env)  # the kernel's environment (nbclient hands it to the kernel manager)
     seconds = time.perf_counter() - start
     figures = sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     with capsys.disabled():
