@@ -21,7 +21,8 @@ from .inside import tripwires
 DEFAULT_PREIMPORT = ["numpy", "scipy", "scipy.special", "torch", "matplotlib", "matplotlib.pyplot",
                      "course_utils", "course_utils.checks", "course_utils.grading", "course_utils.runtime",
                      "course_utils.data", "course_utils.train", "course_utils.text", "course_utils.targets",
-                     "course_utils.plotting", "IPython.core.inputtransformer2"]
+                     "course_utils.plotting", "IPython.core.inputtransformer2",
+                     "sklearn", "sklearn.datasets", "sklearn.model_selection"]
 
 
 def _preimport(names):
@@ -35,6 +36,9 @@ def _preimport(names):
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.set_num_threads(1)
+        # The first optimizer a process builds imports torch._dynamo (about 1 s); every homework that
+        # trains would pay it again in each run. Paid here once, before the tripwires' snapshot.
+        torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
 
 
 def main() -> None:
