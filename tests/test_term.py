@@ -70,13 +70,13 @@ SPECIAL = {(3, "hw2"), (7, "hw1"), (8, "hw2"), (11, "hw3"), (14, "hw1"), (12, "h
 
 
 def kind(i, hw):
-    """The reference answers or the untouched release. Grading a reference answer of hw1-hw3 takes
-    seconds (they train models), a blank one almost nothing: there, a fifth of the class finished."""
+    """The reference answers or the untouched release. Grading a reference answer takes a second or
+    two (the experiments train models), a blank one almost nothing: so a fifth of the class finishes
+    everything and the others finish about one homework in four, which still gives the best-4-of-6
+    rule students with anywhere from one to six finished homework."""
     if (i, hw) in SPECIAL:
         return "reference"
-    if hw in ("hw1", "hw2", "hw3"):
-        return "reference" if i % 5 == 0 else "blank"
-    return "blank" if (i + int(hw[2:])) % 7 == 0 else "reference"
+    return "reference" if i % 5 == 0 or (i + int(hw[2:])) % 4 == 0 else "blank"
 
 
 def hours_late(i, hw):
