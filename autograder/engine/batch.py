@@ -12,6 +12,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -94,15 +95,39 @@ def zygote_env() -> dict[str, str]:
     return env
 
 
+def preimports(source_nb: dict) -> list[str]:
+    """The warm parent's imports for one assignment. Importing torch, scikit-learn and SciPy costs the
+    parent about 3 s, a fixed cost of every batch that an assignment like hw0 (NumPy only) never earns
+    back: a notebook none of whose cells imports any of them gets the list without them (a student
+    who imports one anyway pays for it in their own run). A notebook that imports one gets them all,
+    since course_utils imports the others lazily (its digits loader, scikit-learn)."""
+    from .zygote import DEFAULT_PREIMPORT, OPTIONAL_ROOTS
+
+    roots = set()
+    for cell in source_nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        roots |= set(_IMPORTED_ROOT.findall("".join(source) if isinstance(source, list) else source))
+    if roots & OPTIONAL_ROOTS:
+        return list(DEFAULT_PREIMPORT)
+    return [m for m in DEFAULT_PREIMPORT if m.split(".")[0] not in OPTIONAL_ROOTS]
+
+
+_IMPORTED_ROOT = re.compile(r"^[ \t]*(?:from|import)[ \t]+([A-Za-z_]\w*)", re.M)
+
+
 class Zygote:
     """The warm parent process (see ``zygote.py``) and the jobs folder its monitors read."""
 
-    def __init__(self, exclude: list[Path], use_sandbox: bool):
+    def __init__(self, exclude: list[Path], use_sandbox: bool, preimport: list[str] | None = None):
         self.dir = Path(tempfile.mkdtemp(prefix="dlcourse-jobs-"))
         os.chmod(self.dir, 0o700)
         self.use_sandbox = use_sandbox
         config = {"jobs_dir": str(self.dir), "sandbox": use_sandbox,
                   "keep": python_paths([*exclude, self.dir])}
+        if preimport is not None:
+            config["preimport"] = preimport
         self.proc = subprocess.Popen([sys.executable, "-m", "autograder.engine.zygote"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=zygote_env(),
                                      stderr=subprocess.DEVNULL, cwd="/")
@@ -217,7 +242,7 @@ def grade_batch(course: Course, assignment: str, submissions_dir: Path, out_dir:
         exclude = [course.root, Path(submissions_dir).resolve(), out_dir.resolve()]
         if use_sandbox and os.geteuid() == 0:
             sandbox.kill_stale()  # left over if an earlier root grader was killed with -9
-        zyg = Zygote(exclude, use_sandbox)
+        zyg = Zygote(exclude, use_sandbox, preimports(source_nb))
         try:
             ref_log = _run_reference(zyg, reference_plan, data_files, limits)
             jobs = max(1, jobs or os.cpu_count() or 1)
