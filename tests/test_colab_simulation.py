@@ -61,7 +61,7 @@ def _build_venv() -> float:
     start = time.perf_counter()
     shutil.rmtree(VENV, ignore_errors=True)
     subprocess.run([sys.executable, "-m", "venv", "--clear", VENV], check=True)
-    pip = [str(VENV_PY), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    pip = [str(VENV_PY), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"]
     subprocess.run([*pip, "-r", CONSTRAINTS, "ipykernel", "nbclient"], check=True)
     site = Path(subprocess.run([VENV_PY, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
                                check=True, capture_output=True, text=True).stdout.strip())
