@@ -23,6 +23,22 @@ def test_numpy_only_homework_leaves_the_heavy_libraries_out():
     assert {"numpy", "matplotlib.pyplot", "course_utils.grading"} <= set(lean)
 
 
+def test_a_comment_or_a_string_that_names_torch_does_not_count():
+    nb = _source("hw0")
+    nb["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [],
+                        "source": 'from course_utils import checks  # torch would be slower\nprint("no torch here")'})
+    assert preimports(nb) == preimports(_source("hw0")) != DEFAULT_PREIMPORT
+
+
+@pytest.mark.parametrize("code", ["x = cu.load_digits_tensors()", "from course_utils.data import load_digits_tensors",
+                                  "from course_utils import checks, load_digits_tensors as load",
+                                  "y = scipy.special.expit(0)", "def f(torch):\n    return torch"])
+def test_a_notebook_that_may_use_them_indirectly_gets_everything(code):
+    nb = _source("hw0")
+    nb["cells"].append({"cell_type": "code", "metadata": {}, "source": code, "outputs": []})
+    assert preimports(nb) == DEFAULT_PREIMPORT
+
+
 @pytest.mark.parametrize("hw", [f"hw{k}" for k in range(1, 7)])
 def test_homework_that_imports_torch_gets_everything(hw):
     # course_utils loads scikit-learn lazily (its digits loader), so one heavy import means all of them
