@@ -28,32 +28,6 @@ def pytest_configure(config):
     config.pluginmanager.register(plugin, "dlcourse_site_capture")
 
 
-# The modules that take minutes (grading hundreds of submissions, a whole term, the Colab venv), then
-# the notebooks, longest first as the last run timed them, then the many short tests. xdist hands out
-# modules in this order, so the short ones fill both workers at the end instead of one long module
-# running on alone.
-LONG_FIRST = ["tests/test_assignment_quality.py", "tests/test_term.py", "tests/test_colab_simulation.py",
-              "tests/test_release.py", "tests/test_slurm.py", "tests/test_homework_design.py",
-              "tests/test_redteam.py"]
-
-
-def _run_order(config):
-    try:
-        last = json.loads((Path(config.rootpath) / "build" / "notebook-times.json").read_text())
-    except (OSError, ValueError):
-        last = {}
-
-    def key(item):
-        path = item.nodeid.split("::")[0]
-        if path in LONG_FIRST:
-            return (0, LONG_FIRST.index(path), 0.0)
-        if path.endswith(".ipynb"):
-            return (1, 0, -float(last.get(path, 0.0)))
-        return (2, 0, 0.0)
-
-    return key
-
-
 def pytest_collection_modifyitems(config, items):
     if not any(item.nodeid.split("::")[0].endswith(".ipynb") for item in items):
         return
@@ -61,7 +35,6 @@ def pytest_collection_modifyitems(config, items):
     if site:  # it needs this run's executions: `make test` runs it next, on its own
         config.hook.pytest_deselected(items=site)
         items[:] = [item for item in items if item not in site]
-    items.sort(key=_run_order(config))  # stable: each module's and notebook's own order is kept
 
 
 def pytest_runtest_logreport(report):
