@@ -45,3 +45,19 @@ def reference_filled(assignment: str) -> dict:
         if gid in answers:
             cell["source"] = _without_solution_markers(answers[gid])
     return nb
+
+
+def grade_notebooks(tmp_path: Path, assignment: str, notebooks: dict[str, dict]) -> dict[str, dict]:
+    """Hand in each student's notebook (student id -> nbformat dict), grade the batch with
+    `dlcourse grade --db-url none` and return grades.csv's rows by student id."""
+    import csv
+    import json
+
+    for student, nb in notebooks.items():
+        (tmp_path / "subs" / student / assignment).mkdir(parents=True)
+        (tmp_path / "subs" / student / assignment / f"{assignment}.ipynb").write_text(json.dumps(nb))
+    result = dlcourse("grade", assignment, tmp_path / "subs", "--out", tmp_path / "out", "--jobs", "2", "--quiet",
+                      "--db-url", "none")
+    assert result.returncode == 0, result.stdout + result.stderr
+    with open(tmp_path / "out" / "grades.csv", newline="") as f:
+        return {r["student_id"]: r for r in csv.DictReader(f)}

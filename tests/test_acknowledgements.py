@@ -3,11 +3,10 @@ every assignment has one, the release keeps it editable and worth no points, ``d
 refuses a problem without one, and grading lists the empty ones in grades.csv without costing points."""
 
 import copy
-import csv
 import json
 
 import pytest
-from helpers import ROOT, dlcourse
+from helpers import ROOT, dlcourse, grade_notebooks
 
 from autograder import acknowledgements as ack
 from autograder.engine import sandbox
@@ -282,14 +281,7 @@ def test_grades_csv_lists_the_empty_fields_and_scores_do_not_change(tmp_path):
     sloppy["cells"] = [c for c in sloppy["cells"] if ack.field_id(c) != "1"]
     for pid in ("3", "7"):
         cell_of(sloppy, pid)["source"] = cell_of(RELEASE0, pid)["source"]
-    for student, nb in (("filled", perfect), ("sloppy", sloppy)):
-        (tmp_path / "subs" / student / "hw0").mkdir(parents=True)
-        (tmp_path / "subs" / student / "hw0" / "hw0.ipynb").write_text(json.dumps(nb))
-    result = dlcourse("grade", "hw0", tmp_path / "subs", "--out", tmp_path / "out", "--jobs", "2", "--quiet",
-                      "--db-url", "none")
-    assert result.returncode == 0, result.stdout + result.stderr
-    with open(tmp_path / "out" / "grades.csv", newline="") as f:
-        rows = {r["student_id"]: r for r in csv.DictReader(f)}
+    rows = grade_notebooks(tmp_path, "hw0", {"filled": perfect, "sloppy": sloppy})
     assert rows["filled"]["acknowledgements_missing"] == ""
     assert rows["sloppy"]["acknowledgements_missing"] == "1; 3; 7"
     for row in rows.values():

@@ -2,11 +2,10 @@
 (autograder/engine/batch.py: preimports): hw0's batches start about 3 s sooner, and a hw0 student
 who imports torch anyway is graded the same, paying the import in their own run."""
 
-import csv
 import json
 
 import pytest
-from helpers import ROOT, dlcourse, reference_filled
+from helpers import ROOT, grade_notebooks, reference_filled
 
 from autograder.engine import sandbox
 from autograder.engine.batch import preimports
@@ -53,13 +52,6 @@ def test_a_student_who_imports_torch_in_hw0_is_graded_the_same(tmp_path):
             src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
             check = "assert torch.allclose(torch.tensor(softmax(np.eye(2))).sum(1), torch.ones(2, dtype=torch.float64))"
             cell["source"] = f"import scipy.special\nimport sklearn\nimport torch\n\n{src}\n\n{check}\n"
-    for sid, notebook in (("plain", reference_filled("hw0")), ("imports_torch", nb)):
-        (tmp_path / "subs" / sid / "hw0").mkdir(parents=True)
-        (tmp_path / "subs" / sid / "hw0" / "hw0.ipynb").write_text(json.dumps(notebook))
-    result = dlcourse("grade", "hw0", tmp_path / "subs", "--out", tmp_path / "out", "--jobs", "2", "--quiet",
-                      "--db-url", "none")
-    assert result.returncode == 0, result.stdout + result.stderr
-    with open(tmp_path / "out" / "grades.csv", newline="") as f:
-        rows = {r["student_id"]: r for r in csv.DictReader(f)}
+    rows = grade_notebooks(tmp_path, "hw0", {"plain": reference_filled("hw0"), "imports_torch": nb})
     assert rows["imports_torch"]["status"] == "graded", rows["imports_torch"]["reason"]
     assert rows["imports_torch"]["auto_score"] == rows["plain"]["auto_score"] == rows["plain"]["auto_max_score"]
