@@ -173,6 +173,30 @@ def _course_utils_aliases(cells) -> dict[str, str]:
     return aliases
 
 
+def library_use(notebook: dict) -> tuple[set[str], set[str]]:
+    """What the code cells of ``notebook`` reach, read from their syntax (comments and strings do not
+    count): the top-level names and imported packages, and the dotted course_utils paths they import
+    or use through any alias (``import course_utils as u; u.data.load_digits_tensors``). ``None``
+    in place of the pair's first set when a cell does not parse."""
+    cells = [c for c in notebook.get("cells", []) if c.get("cell_type") == "code"]
+    aliases = _course_utils_aliases(cells)
+    names, paths = set(), set(aliases.values())
+    for cell in cells:
+        tree = _parse(_source(cell))
+        if tree is None:
+            return None, paths
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name):
+                names.add(node.id)
+            elif isinstance(node, ast.Import):
+                names |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names.add(node.module.split(".")[0])
+            elif isinstance(node, ast.Attribute) and (path := _dotted(node, aliases)):
+                paths.add(path)
+    return names, paths
+
+
 def _dotted(node, aliases: dict[str, str]) -> str | None:
     parts = []
     while isinstance(node, ast.Attribute):

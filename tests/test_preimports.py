@@ -31,6 +31,7 @@ def test_a_comment_or_a_string_that_names_torch_does_not_count():
 
 @pytest.mark.parametrize("code", ["x = cu.load_digits_tensors()", "from course_utils.data import load_digits_tensors",
                                   "from course_utils import checks, load_digits_tensors as load",
+                                  "import course_utils as u\nX = u.load_digits_tensors()",
                                   "y = scipy.special.expit(0)", "def f(torch):\n    return torch"])
 def test_a_notebook_that_may_use_them_indirectly_gets_everything(code):
     nb = _source("hw0")

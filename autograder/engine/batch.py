@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import tokenize
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -100,30 +97,19 @@ def zygote_env() -> dict[str, str]:
 def preimports(source_nb: dict) -> list[str]:
     """The warm parent's imports for one assignment. Importing torch, scikit-learn and SciPy costs the
     parent about 3 s, a fixed cost of every batch that an assignment like hw0 (NumPy only) never earns
-    back. They are left out only when no cell of the instructor's notebook names any of them and none
-    calls a course_utils helper beyond checks and grading (the helpers import them lazily): then no
+    back. They are left out only when no code of the instructor's notebook names any of them and none
+    uses a course_utils helper beyond checks and grading (the helpers import them lazily): then no
     test cell can rely on them, so their tripwires are not needed either. A student who imports one
     anyway pays for it in their own run."""
+    from ..authoring import library_use
     from .zygote import DEFAULT_PREIMPORT, OPTIONAL_ROOTS
 
-    tokens = []
-    for cell in source_nb.get("cells", []):
-        if cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
-        source = re.sub(r"^[ \t]*[%!].*$", "", "".join(source) if isinstance(source, list) else source, flags=re.M)
-        try:  # the code's own tokens: a comment or a string that names torch does not count
-            tokens += [t.string for t in tokenize.generate_tokens(io.StringIO(source).readline)
-                       if t.type in (tokenize.NAME, tokenize.OP, tokenize.NEWLINE)]
-        except (tokenize.TokenError, SyntaxError):
-            return list(DEFAULT_PREIMPORT)
-    helpers = {tokens[i + 2] for i in range(len(tokens) - 2)  # cu.X, course_utils.X
-               if tokens[i] in ("cu", "course_utils") and tokens[i + 1] == "."}
-    for i in range(len(tokens) - 2):  # from course_utils import X, Y
-        if tokens[i:i + 3] == ["from", "course_utils", "import"]:
-            end = tokens.index("\n", i) if "\n" in tokens[i:] else len(tokens)
-            helpers |= {t for t in tokens[i + 3:end] if t.isidentifier() and t != "as"}
-    if set(tokens) & OPTIONAL_ROOTS or helpers - {"checks", "grading", "installed", "ready_to_submit"}:
+    names, paths = library_use(source_nb)
+    lean_paths = ("course_utils", "course_utils.checks", "course_utils.grading", "course_utils.installed",
+                  "course_utils.ready_to_submit")
+    # `cu` is the course's name for course_utils even where the notebook never binds it itself
+    if names is None or names & (OPTIONAL_ROOTS | {"cu"}) or any(
+            p not in lean_paths and not p.startswith(("course_utils.checks.", "course_utils.grading.")) for p in paths):
         return list(DEFAULT_PREIMPORT)
     return [m for m in DEFAULT_PREIMPORT if m.split(".")[0] not in OPTIONAL_ROOTS]
 
