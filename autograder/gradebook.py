@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from .errors import CourseError
-from .nbgrader_api import _put_env_bin_on_path, load_config, prepare_workspace
+from .nbgrader_api import _put_env_bin_on_path, load_config, prepare_workspace, read_alembic_head_in_process
 from .safe_markdown import neutralise
 
 RETRIES = 6
@@ -33,6 +33,7 @@ def default_url(out_dir: Path) -> str:
 
 def _course_id() -> str:
     _put_env_bin_on_path()  # nbgrader's Gradebook runs `alembic` by name
+    read_alembic_head_in_process()
     return str(load_config(Path(".")).CourseDirectory.course_id)
 
 

@@ -35,8 +35,23 @@ def _put_env_bin_on_path() -> None:
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
 
 
+def read_alembic_head_in_process() -> None:
+    """A new gradebook records the head revision of nbgrader's migrations, which nbgrader asks of a new
+    ``alembic`` process (``nbgrader.api.get_alembic_version``): 2.2 s, a fresh interpreter importing
+    SQLAlchemy and nbgrader again, on every gradebook ``dlcourse grade`` or ``release`` creates. The
+    same revision, read here from the same migration scripts, takes 0.08 s."""
+    import nbgrader.api
+    from alembic.script import ScriptDirectory
+    from nbgrader.dbutil import ALEMBIC_DIR
+
+    heads = ScriptDirectory(ALEMBIC_DIR).get_heads()
+    if len(heads) == 1:  # otherwise leave it to nbgrader's own `alembic heads`
+        nbgrader.api.get_alembic_version = lambda: heads[0]
+
+
 def make_api(root: Path, db_url: str | None = None):
     _put_env_bin_on_path()
+    read_alembic_head_in_process()
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
