@@ -61,8 +61,10 @@ def _build_venv() -> float:
     start = time.perf_counter()
     shutil.rmtree(VENV, ignore_errors=True)
     subprocess.run([sys.executable, "-m", "venv", "--clear", VENV], check=True)
-    pip = [str(VENV_PY), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"]
-    subprocess.run([*pip, "-r", CONSTRAINTS, "ipykernel", "nbclient"], check=True)
+    # Colab's preinstalled set, put there as fast as possible (uv, from pip's package sources); the
+    # course itself is installed only by each notebook's setup cell, with the venv's own pip, as on Colab.
+    install = [sys.executable, ROOT / "tools" / "uv_install.py", "--no-compile", VENV_PY, "--quiet"]
+    subprocess.run([*install, "-r", CONSTRAINTS, "ipykernel", "nbclient"], check=True)
     site = Path(subprocess.run([VENV_PY, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
                                check=True, capture_output=True, text=True).stdout.strip())
     shutil.copytree(STUB / "google", site / "google", dirs_exist_ok=True)

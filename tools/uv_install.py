@@ -1,6 +1,6 @@
 """Install into a venv with uv, from the package sources pip is configured to use.
 
-    python tools/uv_install.py VENV_PYTHON [uv pip install arguments ...]
+    python tools/uv_install.py [--no-compile] VENV_PYTHON [uv pip install arguments ...]
 
 ``make env`` installs CI's pinned set this way: pip installs and byte-compiles ~200 wheels on one
 core (76 s on a 2-core CI machine), uv does the same in parallel (30 s from a cold cache). uv does
@@ -9,9 +9,11 @@ constraints file and a CA bundle that ``pip config list`` reports (environment v
 become uv's flags, and ``--index-strategy unsafe-best-match`` makes uv pick across all indexes the
 way pip does (uv's default trusts only the first index that has a package). The result is the
 environment pip would have built; the byte-compiling is kept because the grader's sandbox sees the
-venv read-only and could not cache what an import compiles.
+venv read-only and could not cache what an import compiles (``--no-compile`` leaves it out, for the
+Colab simulation's venv, tests/test_colab_simulation.py).
 
-The uv binary must sit next to VENV_PYTHON (``pip install uv`` into the venv first).
+uv must sit next to the Python that runs this script (``pip install uv`` into that venv first); it
+installs into the venv of VENV_PYTHON, which may be another one.
 """
 
 from __future__ import annotations
@@ -61,16 +63,19 @@ def uv_flags(settings: dict[str, str]) -> tuple[list[str], dict[str, str]]:
 
 
 def main(argv: list[str]) -> int:
+    compile_flags = ["--compile-bytecode"]
+    if argv[:1] == ["--no-compile"]:
+        compile_flags, argv = [], argv[1:]
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
         return 2
     python, args = argv[0], argv[1:]
-    uv = Path(python).parent / "uv"
+    uv = Path(sys.executable).parent / "uv"
     if not uv.exists():
-        print(f"uv_install: {uv} is missing: run `{python} -m pip install uv` first.", file=sys.stderr)
+        print(f"uv_install: {uv} is missing: run `{sys.executable} -m pip install uv` first.", file=sys.stderr)
         return 2
     flags, env = uv_flags(pip_settings(python))
-    cmd = [str(uv), "pip", "install", "--python", python, "--compile-bytecode", *flags, *args]
+    cmd = [str(uv), "pip", "install", "--python", python, *compile_flags, *flags, *args]
     return subprocess.run(cmd, env={**os.environ, **env}).returncode
 
 
