@@ -58,6 +58,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import autograder  # noqa: F401  (importing it keeps jsonschema, under nbformat, from compiling 1.2 s of grammars)
+
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = "SMOKE_STANDIN.json"
 CIFAR_LABELS = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
