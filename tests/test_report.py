@@ -37,6 +37,38 @@ def test_report_ranks_questions_by_failure_rate(tmp_path):
     assert len(pngs) == 2 and all(base64.b64decode(p)[:4] == b"\x89PNG" for p in pngs)
 
 
+def test_figures_are_drawn_again_only_when_what_they_show_changes(tmp_path):
+    from autograder.report import FIGURES
+
+    def grade(out, assignment, scores):
+        for sid, score in scores.items():
+            (out / "feedback" / sid).mkdir(parents=True, exist_ok=True)
+            (out / "feedback" / sid / f"{assignment}.json").write_text(json.dumps(
+                [{"grade_id": "test_q", "kind": "tests", "points": 8, "earned": score, "passed": score == 8}]))
+        return [Row(sid, assignment, score=s, max_score=8, auto_score=s, auto_max_score=8, status="graded")
+                for sid, s in scores.items()]
+
+    rows = grade(tmp_path, "hw1", {"a": 8, "b": 3}) + grade(tmp_path, "hw2", {"a": 5, "b": 0})
+    write_rows(tmp_path / "grades.csv", rows)
+    first = write_report(tmp_path).read_text()
+    cached = {p.name: p.stat().st_mtime_ns for p in (tmp_path / FIGURES).iterdir()}
+    assert len(cached) == 4  # two histograms per assignment
+    assert write_report(tmp_path).read_text() == first  # from the cache: the same page
+    assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / FIGURES).iterdir()} == cached  # nothing redrawn
+
+    rows = rows[:2] + grade(tmp_path, "hw2", {"a": 6, "b": 0})  # hw2 regraded
+    write_rows(tmp_path / "grades.csv", rows)
+    second = write_report(tmp_path).read_text()
+    now = {p.name: p.stat().st_mtime_ns for p in (tmp_path / FIGURES).iterdir()}
+    assert len(now) == 4 and len(set(now) & set(cached)) == 2  # hw1's kept, hw2's old ones pruned
+    pngs = lambda page: re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", page)  # noqa: E731
+    assert pngs(second)[:2] == pngs(first)[:2] and pngs(second)[2:] != pngs(first)[2:]
+
+    for p in (tmp_path / FIGURES).iterdir():  # a cold cache draws the very same page
+        p.unlink()
+    assert write_report(tmp_path).read_text() == second
+
+
 def test_report_without_grades(tmp_path):
     assert "No grades yet" in write_report(tmp_path).read_text()
 
