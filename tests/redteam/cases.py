@@ -21,6 +21,24 @@ CASES = {
                        {"flagged"}, 0),
     "patch_builtins": (FAKE + "import builtins\nbuiltins.abs = lambda x: 0\nbuiltins.isinstance = lambda *a: True\n",
                        {"flagged", "crashed"}, 0),  # breaks the runner itself: no points either way
+    # the functions keep their identity (so no tripwire sees them) but run the student's code: the
+    # grader's decision is outside, from what the test recorded, and a garbage collector let loose on
+    # everything the warm parent froze (gc.unfreeze) changes nothing either
+    "swap_code_objects": (FAKE + '''
+import gc
+import course_utils.checks as _ch
+gc.unfreeze()
+gc.collect()
+def _ok(self, ok, what, hint):
+    self.count += 1
+    return True
+def _quiet(self):
+    return None
+_ch.Suite._record.__code__ = _ok.__code__
+_ch.Suite.result.__code__ = _quiet.__code__
+for _f in [o for o in gc.get_objects() if type(o).__name__ == "function" and o.__name__ == "assert_allclose"]:
+    _f.__code__ = (lambda *a, **k: None).__code__
+''', {"graded", "flagged"}, 0),
     "liar_array": ('''
 class Liar(np.ndarray):
     def __eq__(self, other): return np.ones(np.shape(other), bool)
