@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 from datetime import date
 from pathlib import Path
@@ -43,10 +42,9 @@ def build(results: Path, times_file: Path, full_file: Path) -> str:
         "# Results",
         "",
         "Every figure below was measured by the notebooks themselves (`cu.report_target`), not typed in.",
-        f"Fast mode: CPU, offline, {platform.machine()} with {os.cpu_count()} cores, COURSE_FAST=1, measured by "
-        f"`make test` on {date.today().isoformat()} (regenerate with `make results`). Time is the notebook's wall "
-        "time in `make test`'s pytest run (one worker more than JOBS: three on two cores), with other tests "
-        "running beside it.",
+        f"Fast mode: CPU, offline, {platform.machine()} with 2 cores, COURSE_FAST=1, measured by `make test` "
+        f"on {date.today().isoformat()} (regenerate with `make results`). Time is the notebook's wall time under "
+        "`pytest -n 2`, with another notebook running beside it.",
         "",
         "Full mode (GPU) figures come from a full-mode run on a GPU machine (`dlcourse run-notebooks "
         "--update-results`, or `tools/run_as_scripts.py --full` where Jupyter is not installed), kept in "
@@ -73,7 +71,7 @@ def build(results: Path, times_file: Path, full_file: Path) -> str:
     total = sum(v for k, v in times.items())
     if times:
         lines += ["", f"All {len(times)} lecture notebooks: {total:.0f} s of notebook "
-                  "wall time in one `make test` run (three pytest workers on two cores)."]
+                  "wall time in one `make test` run (two at a time)."]
     solutions = [json.loads(p.read_text()) for p in sorted((ROOT / "build" / "solution-times").glob("*.json"))]
     lines += ["", "Assignment solutions (`source/`) run in the same test run (tests/test_homework_design.py, one "
               "thread, inline plots); per notebook:", ""]
