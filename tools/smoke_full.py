@@ -436,10 +436,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {st['wall']:6.1f} s  {nb_path.stem}{'' if st['status'] == 'ok' else '  FAILED'}")
         print(f"smoke-full: {sum(st['wall'] for _, st in results):.1f} s of notebook time, {total:.1f} s wall "
               f"for {len(results)} notebooks ({args.jobs} at a time); executed notebooks in {args.out}")
-        if os.nice(0) > 0:  # `make test` runs it at the lowest priority beside pytest: the times include waiting
-            print(f"smoke-full: ran at nice {os.nice(0)} beside other work, so these wall times include waiting "
-                  f"for the CPU; its {BUDGET_S:.0f} s budget applies to a run on its own (make smoke-full)")
-        elif total > BUDGET_S:
+        if total > BUDGET_S:
             print(f"smoke-full: WARNING: over its {BUDGET_S:.0f} s budget; give the slowest notebook's loops "
                   f"smaller smoke= values", file=sys.stderr)
         failures = [(p, st) for p, st in results if st["status"] != "ok"]
