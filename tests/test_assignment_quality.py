@@ -1,7 +1,7 @@
 """Hidden tests that tell right from wrong: for every assignment with tests/variants/hwN.py, the
 reference scores full marks, the untouched release 0, every plausible wrong implementation loses
 points and every correct one written differently from the reference gets them all. One sandboxed
-batch per assignment grades them all through `dlcourse grade`."""
+batch per assignment grades them all through `dlcourse grade` (a class per assignment: see _GradedBatch)."""
 
 import csv
 
@@ -13,22 +13,6 @@ from autograder.engine import sandbox
 
 ASSIGNMENTS = assignments_with_variants()
 MIN_WRONG, MIN_RIGHT = 3, 2
-
-
-@pytest.fixture(scope="module", params=ASSIGNMENTS)
-def graded(request, tmp_path_factory):
-    assignment = request.param
-    if not sandbox.available()[0]:
-        pytest.skip(sandbox.available()[1])
-    subs = tmp_path_factory.mktemp(f"{assignment}-variants")
-    out = tmp_path_factory.mktemp(f"{assignment}-out")
-    manifest = build_submissions(assignment, subs)
-    result = dlcourse("grade", assignment, subs, "--out", out, "--jobs", "2", "--quiet", "--db-url", "none")
-    assert result.returncode in (0, 1), result.stderr  # 1: some rows are not "graded" (a crashing variant)
-    with open(out / "grades.csv", newline="") as f:
-        rows = {r["student_id"]: r for r in csv.DictReader(f)}
-    assert set(rows) == set(manifest), "every submission gets a row"
-    return assignment, manifest, rows
 
 
 def _describe(manifest, rows, sids):
@@ -48,28 +32,81 @@ def test_every_graded_cell_has_enough_variants(assignment):
     assert written_cells(assignment), f"{assignment} needs at least one manually graded written answer"
 
 
-def test_reference_gets_full_marks_and_blank_gets_zero(graded):
-    assignment, manifest, rows = graded
-    ref, blank = rows["reference"], rows["blank"]
-    assert ref["status"] == "graded", ref["reason"]
-    assert float(ref["auto_score"]) == float(ref["auto_max_score"]) > 0, ref
-    assert float(ref["manual_pending"]) > 0 and "manual grading" in ref["reason"]
-    assert blank["status"] == "graded", blank["reason"]  # the untouched release runs without crashing
-    assert float(blank["score"]) == 0 and float(blank["manual_pending"]) == 0
+class _GradedBatch:
+    """The tests of one assignment's batch. One class per assignment, so that pytest-xdist (which hands out
+    whole classes under `--dist loadscope`) can grade the batches on different workers."""
+
+    assignment = ""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def graded(cls, tmp_path_factory):
+        assignment = cls.assignment
+        if not sandbox.available()[0]:
+            pytest.skip(sandbox.available()[1])
+        subs = tmp_path_factory.mktemp(f"{assignment}-variants")
+        out = tmp_path_factory.mktemp(f"{assignment}-out")
+        manifest = build_submissions(assignment, subs)
+        result = dlcourse("grade", assignment, subs, "--out", out, "--jobs", "2", "--quiet", "--db-url", "none")
+        assert result.returncode in (0, 1), result.stderr  # 1: some rows are not "graded" (a crashing variant)
+        with open(out / "grades.csv", newline="") as f:
+            rows = {r["student_id"]: r for r in csv.DictReader(f)}
+        assert set(rows) == set(manifest), "every submission gets a row"
+        return assignment, manifest, rows
+
+    def test_reference_gets_full_marks_and_blank_gets_zero(self, graded):
+        assignment, manifest, rows = graded
+        ref, blank = rows["reference"], rows["blank"]
+        assert ref["status"] == "graded", ref["reason"]
+        assert float(ref["auto_score"]) == float(ref["auto_max_score"]) > 0, ref
+        assert float(ref["manual_pending"]) > 0 and "manual grading" in ref["reason"]
+        assert blank["status"] == "graded", blank["reason"]  # the untouched release runs without crashing
+        assert float(blank["score"]) == 0 and float(blank["manual_pending"]) == 0
+
+    def test_every_wrong_implementation_is_rejected(self, graded):
+        assignment, manifest, rows = graded
+        wrong = [s for s, m in manifest.items() if m["kind"] == "wrong"]
+        accepted = [s for s in wrong if float(rows[s]["auto_score"]) >= float(rows[s]["auto_max_score"])]
+        assert not accepted, f"{assignment}: hidden tests accept wrong implementations:\n" + _describe(
+            manifest, rows, accepted)
+
+    def test_every_correct_alternative_is_accepted(self, graded):
+        assignment, manifest, rows = graded
+        right = [s for s, m in manifest.items() if m["kind"] == "right"]
+        rejected = [s for s in right if float(rows[s]["auto_score"]) < float(rows[s]["auto_max_score"])
+                    or rows[s]["status"] != "graded"]
+        assert not rejected, f"{assignment}: hidden tests reject correct implementations:\n" + _describe(
+            manifest, rows, rejected)
 
 
-def test_every_wrong_implementation_is_rejected(graded):
-    assignment, manifest, rows = graded
-    wrong = [s for s, m in manifest.items() if m["kind"] == "wrong"]
-    accepted = [s for s in wrong if float(rows[s]["auto_score"]) >= float(rows[s]["auto_max_score"])]
-    assert not accepted, f"{assignment}: hidden tests accept wrong implementations:\n" + _describe(
-        manifest, rows, accepted)
+class TestHw0(_GradedBatch):
+    assignment = "hw0"
 
 
-def test_every_correct_alternative_is_accepted(graded):
-    assignment, manifest, rows = graded
-    right = [s for s, m in manifest.items() if m["kind"] == "right"]
-    rejected = [s for s in right if float(rows[s]["auto_score"]) < float(rows[s]["auto_max_score"])
-                or rows[s]["status"] != "graded"]
-    assert not rejected, f"{assignment}: hidden tests reject correct implementations:\n" + _describe(
-        manifest, rows, rejected)
+class TestHw1(_GradedBatch):
+    assignment = "hw1"
+
+
+class TestHw2(_GradedBatch):
+    assignment = "hw2"
+
+
+class TestHw3(_GradedBatch):
+    assignment = "hw3"
+
+
+class TestHw4(_GradedBatch):
+    assignment = "hw4"
+
+
+class TestHw5(_GradedBatch):
+    assignment = "hw5"
+
+
+class TestHw6(_GradedBatch):
+    assignment = "hw6"
+
+
+def test_every_assignment_with_variants_has_its_batch():
+    batches = {cls.assignment for cls in _GradedBatch.__subclasses__()}
+    assert batches == set(ASSIGNMENTS), "add a TestHwN(_GradedBatch) class for each tests/variants/hwN.py"
