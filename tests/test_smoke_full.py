@@ -79,18 +79,19 @@ def _run(code, root, startup=True, tmp=None):
 def test_standins_load_through_torchvision_with_the_harness_check(standins):
     marker = json.loads((standins / smoke_full.MARKER).read_text())
     assert "MNIST/raw/train-images-idx3-ubyte" in marker["md5"] and "cifar-10-batches-py/batches.meta" in marker["md5"]
-    code = """
+    (mnist_train, mnist_test), (cifar_train, cifar_test) = smoke_full.MNIST_SIZES, smoke_full.CIFAR_SIZES
+    code = f"""
 import course_utils as cu
 m, c = cu.load_mnist(), cu.load_cifar10()
 assert not m.is_fallback and not c.is_fallback
 x, y = m.train[0]; assert tuple(x.shape) == (1, 28, 28) and 0 <= y < 10, (x.shape, y)
 x, y = c.test[0]; assert tuple(x.shape) == (3, 32, 32) and 0 <= y < 10, (x.shape, y)
-assert c.train.classes[0] == "airplane" and len(m.test) == 256 and len(c.train) == 100
+assert c.train.classes[0] == "airplane" and len(m.test) == {mnist_test} and len(c.train) == {cifar_train}
 """
     out = _run(code, standins)
     assert out.returncode == 0, out.stderr
-    assert f"Loaded MNIST from {standins}: 512 train / 256 test" in out.stdout
-    assert f"Loaded CIFAR10 from {standins}: 100 train / 50 test" in out.stdout
+    assert f"Loaded MNIST from {standins}: {mnist_train} train / {mnist_test} test" in out.stdout
+    assert f"Loaded CIFAR10 from {standins}: {cifar_train} train / {cifar_test} test" in out.stdout
 
 
 def test_without_the_harness_cifar_standin_fails_loudly_and_mnist_needs_nothing(standins):

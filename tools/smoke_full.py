@@ -69,7 +69,7 @@ CIFAR_LABELS = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", 
 # Cora keeps the real feature width, class count and train/validation sizes' layout (train, then 500
 # validation nodes, then the rest), with fewer nodes.
 MNIST_SIZES = (512, 256)  # train, test
-CIFAR_SIZES = (5 * 20, 50)  # train (5 batch files of 20), test
+CIFAR_SIZES = (5 * 8, 20)  # train (5 batch files of 8), test
 BUDGET_S = 240  # the whole run, two notebooks at a time on two cores (a warning, not a failure)
 CORA = dict(num_train=70, num_allx=800, num_test=200, num_features=1433, num_classes=7)
 
