@@ -8,7 +8,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 JOBS ?= 2
 # pytest runs one worker more than JOBS: many tests wait (on browsers, Slurm, PostgreSQL, graders in
-# subprocesses), and with two workers on two cores that left CPU idle (make test 891.9 s -> 834.9 s).
+# subprocesses), and two workers on two cores left CPU idle (pytest measured 652-729 s with three workers,
+# 688-792 s with two, over two days).
 # The per-notebook budget counts each kernel's CPU time (conftest.py), so sharing the cores cannot fail it.
 TEST_WORKERS ?= $(shell expr $(JOBS) + 1)
 OUT ?= build/demo
@@ -22,14 +23,13 @@ export PYTHONHASHSEED ?= 0
 # Every cu.report_target(...) call appends its measured figure here; `make results` builds RESULTS.md.
 export COURSE_RESULTS_DIR ?= $(CURDIR)/build/results
 
-.PHONY: env demo test lint notebooks unit release strip results schedule clean help site smoke-full
+.PHONY: env demo test lint notebooks unit release strip results clean help site smoke-full
 
 help:
 	@echo "make demo   - release all assignments, autograde autograder/submissions, write $(OUT)/grades.csv"
 	@echo "make test   - lint, unit tests, and every notebook (lectures + assignment solutions) in fast mode"
 	@echo "make env    - create $(VENV) (done automatically by demo and test)"
 	@echo "make results - write RESULTS.md from the figures the last 'make test' measured"
-	@echo "make schedule - keep the last make test's per-unit seconds (tests/scope-seconds.json): pytest queues long units first"
 	@echo "make smoke-full - every lecture's full-mode code (COURSE_FAST=0) on a CPU: short loops, stand-in data"
 	@echo "make site   - the course website in build/site/ (lectures run in fast mode, slides, homework, results)"
 	@echo "make release / strip / clean"
@@ -62,7 +62,7 @@ notebooks: env
 test: env lint
 	rm -rf $(COURSE_RESULTS_DIR)
 	$(PY) -m pytest tests $(NOTEBOOK_DIRS) --nbval-lax --nbval-sanitize-with tests/sanitize.cfg \
-		-n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
+		-n $(TEST_WORKERS) --dist loadscope
 	@# The site test (one browser, mostly one core) and smoke-full run side by side; smoke-full's
 	@# report is printed when both are done, and either one failing fails the target. (Started beside
 	@# pytest instead, even at nice 19, smoke-full slowed pytest more than it gained: 946 s against 905 s.)
@@ -74,11 +74,6 @@ test: env lint
 
 results:
 	$(PY) tools/results_table.py
-
-# pytest queues its work units longest first (conftest.py), by the seconds tests/scope-seconds.json
-# records; after a `make test` whose units changed, this keeps that run's measurement.
-schedule:
-	cp build/scope-seconds.json tests/scope-seconds.json
 
 # Every lecture's full-mode path (COURSE_FAST=0: torchvision loaders, full-size models, full-mode evaluation)
 # on a CPU in a few minutes: COURSE_SMOKE=1 cuts the loops short, and tools/smoke_full.py points the loaders

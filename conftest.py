@@ -5,14 +5,6 @@ Each notebook collected by nbval is a set of cell items. Per notebook we keep tw
 printed at the end of the run and saved to build/notebook-times.json (RESULTS.md is built from it).
 The run fails when a notebook's kernel uses more than COURSE_NOTEBOOK_BUDGET_S (default 90 s) of CPU.
 
-Scheduling (`make test` runs pytest-xdist with `--dist loadscope --no-loadscope-reorder`): a worker
-runs whole *work units*, a notebook, a test class or a test module, taken from the front of the
-collection order. We put the units in that order longest first, by the seconds tests/scope-seconds.json
-records for them (written from a run's build/scope-seconds.json by `make schedule`; a unit it does not
-know queues after them, by item count), so that no long unit starts last while the other workers sit
-idle. (xdist's own reordering sorts by item count, which put a 40-cell notebook of 20 s before a
-three-test module of 200 s.)
-
 Why CPU time: fast mode runs torch on one thread, so a notebook's CPU time is what it takes alone on
 one core of this machine, whatever else runs beside it. Its wall time inside the suite also counts the
 time it waited for a core, which depends on how many pytest workers share them (08_rnn: 52 s with
@@ -35,8 +27,6 @@ import pytest
 
 _times: dict[str, float] = defaultdict(float)
 _cpu: dict[str, float] = {}
-_unit_seconds: dict[str, float] = defaultdict(float)
-SCOPE_SECONDS = Path(__file__).resolve().parent / "tests" / "scope-seconds.json"
 BUDGET_S = float(os.environ.get("COURSE_NOTEBOOK_BUDGET_S", "90"))
 
 
@@ -48,32 +38,13 @@ def pytest_configure(config):
     config.pluginmanager.register(plugin, "dlcourse_site_capture")
 
 
-def work_unit(item) -> str:
-    """What one xdist worker runs in order (loadscope's rule): a notebook, a test class or a test module."""
-    return item.nodeid.rsplit("::", 1)[0]
-
-
-def _queue_longest_first(items) -> None:
-    try:
-        known = json.loads(SCOPE_SECONDS.read_text())
-    except (OSError, ValueError):
-        known = {}
-    units = [work_unit(item) for item in items]
-    count: dict[str, int] = defaultdict(int)
-    for u in units:
-        count[u] += 1
-    order = {u: i for i, u in enumerate(dict.fromkeys(units))}
-    key = {id(item): (u not in known, -known.get(u, 0.0), -count[u], order[u]) for item, u in zip(items, units)}
-    items.sort(key=lambda item: key[id(item)])  # stable: cells of a notebook keep their order
-
-
 def pytest_collection_modifyitems(config, items):
-    if any(item.nodeid.split("::")[0].endswith(".ipynb") for item in items):
-        site = [item for item in items if item.nodeid.split("::")[0].endswith("tests/test_site.py")]
-        if site:  # it needs this run's executions: `make test` runs it next, on its own
-            config.hook.pytest_deselected(items=site)
-            items[:] = [item for item in items if item not in site]
-    _queue_longest_first(items)
+    if not any(item.nodeid.split("::")[0].endswith(".ipynb") for item in items):
+        return
+    site = [item for item in items if item.nodeid.split("::")[0].endswith("tests/test_site.py")]
+    if site:  # it needs this run's executions: `make test` runs it next, on its own
+        config.hook.pytest_deselected(items=site)
+        items[:] = [item for item in items if item not in site]
 
 
 def _kernel_cpu_seconds(item) -> float | None:
@@ -98,7 +69,6 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_runtest_logreport(report):
-    _unit_seconds[report.nodeid.rsplit("::", 1)[0]] += report.duration
     path = report.nodeid.split("::")[0]
     if path.endswith(".ipynb"):
         _times[path] += report.duration
@@ -116,16 +86,9 @@ def _over_budget():
 
 
 def pytest_sessionfinish(session, exitstatus):
-    if hasattr(session.config, "workerinput"):  # only the controller reports
+    if not _times or hasattr(session.config, "workerinput"):  # only the controller reports
         return
-    build = Path(session.config.rootpath) / "build"
-    if _unit_seconds:
-        build.mkdir(exist_ok=True)
-        units = dict(sorted(((u, round(t, 1)) for u, t in _unit_seconds.items()), key=lambda kv: -kv[1]))
-        (build / "scope-seconds.json").write_text(json.dumps(units, indent=1) + "\n")
-    if not _times:
-        return
-    out = build / "notebook-times.json"
+    out = Path(session.config.rootpath) / "build" / "notebook-times.json"
     out.parent.mkdir(exist_ok=True)
     times = {nb: {"wall_s": round(t, 2), "cpu_s": round(_cpu[nb], 2) if nb in _cpu else None}
              for nb, t in sorted(_times.items())}
