@@ -11,9 +11,16 @@ differently from the reference, that they must accept::
         },
     }
 
-A variant's code replaces the whole answer cell, in a notebook whose every other answer cell holds
-the reference solution; so any point it loses is lost by that cell alone
-(``tests/test_assignment_quality.py``).
+A variant's code replaces the whole answer cell (``tests/test_assignment_quality.py``):
+
+* a *right* variant goes into a notebook whose every other answer cell holds the reference solution,
+  and must get every point: so it also works with everything downstream that uses it;
+* a *wrong* variant goes into a notebook whose earlier answer cells hold the reference and whose later
+  ones are left as released, as a student who got it wrong and stopped there would hand it in; its
+  baseline is the same notebook with the reference in that cell. The variant must lose points in a
+  test cell where the baseline earns them all, so any point it loses is lost by that cell alone.
+  (The later experiments, which would fail on the stubs either way, cost nothing: grading the hidden
+  tests' variants takes a third less time.)
 """
 
 from __future__ import annotations
@@ -67,12 +74,18 @@ def written_cells(assignment: str) -> dict[str, str]:
             if c["cell_type"] == "markdown" and _meta(c).get("solution") and _meta(c).get("grade")}
 
 
-def notebook_with(assignment: str, replace: dict[str, str] | None = None, solved: bool = True) -> dict:
-    """The released notebook with every answer cell solved (``solved``) and ``replace``'s cells
+def notebook_with(assignment: str, replace: dict[str, str] | None = None, solved: bool = True,
+                  through: str | None = None) -> dict:
+    """The released notebook with every answer cell solved (``solved``; with ``through``, only the
+    answer cells up to that grade_id: later ones keep the released stub) and ``replace``'s cells
     (grade_id -> code) put in instead."""
     (rel,) = sorted((ROOT / "release" / assignment).glob("*.ipynb"))
     nb = copy.deepcopy(_nb(rel))
-    fills = {**answer_cells(assignment), **written_cells(assignment)} if solved else {}
+    answers = answer_cells(assignment)
+    if through is not None:
+        order = list(answers)
+        answers = {gid: answers[gid] for gid in order[:order.index(through) + 1]}
+    fills = {**answers, **written_cells(assignment)} if solved else {}
     fills.update(replace or {})
     for cell in nb["cells"]:
         gid = _meta(cell).get("grade_id")
@@ -82,19 +95,30 @@ def notebook_with(assignment: str, replace: dict[str, str] | None = None, solved
 
 
 def build_submissions(assignment: str, folder: Path) -> dict[str, dict]:
-    """Write reference, blank and one submission per variant under ``folder``; return
-    student_id -> what it is ({"kind": "reference" | "blank" | "wrong" | "right", "cell", "label"})."""
+    """Write reference, blank, one submission per variant and one baseline per answer cell that has
+    wrong variants under ``folder``; return student_id -> what it is: {"kind": "reference" | "blank" |
+    "wrong" | "right" | "baseline", "cell", "label", and for "wrong" its "baseline" student_id}."""
     (rel,) = sorted((ROOT / "release" / assignment).glob("*.ipynb"))
     manifest = {"reference": {"kind": "reference"}, "blank": {"kind": "blank"}}
     notebooks = {"reference": notebook_with(assignment), "blank": notebook_with(assignment, solved=False)}
+    last = list(answer_cells(assignment))[-1]
     n = 0
     for gid, kinds in load(assignment).items():
+        baseline = "reference"
+        if kinds.get("wrong") and gid != last:  # the last cell's baseline is the reference itself
+            baseline = f"baseline-{gid}"
+            manifest[baseline] = {"kind": "baseline", "cell": gid, "label": "reference through this cell"}
+            notebooks[baseline] = notebook_with(assignment, through=gid)
         for kind in ("wrong", "right"):
             for label, code in kinds.get(kind, {}).items():
                 n += 1
                 sid = f"{kind}{n:03d}"
                 manifest[sid] = {"kind": kind, "cell": gid, "label": label}
-                notebooks[sid] = notebook_with(assignment, {gid: code})
+                if kind == "wrong":
+                    manifest[sid]["baseline"] = baseline
+                    notebooks[sid] = notebook_with(assignment, {gid: code}, through=gid)
+                else:
+                    notebooks[sid] = notebook_with(assignment, {gid: code})
     for sid, nb in notebooks.items():
         dest = folder / sid / assignment / rel.name
         dest.parent.mkdir(parents=True, exist_ok=True)
