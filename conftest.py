@@ -54,7 +54,7 @@ def _kernel_cpu_seconds(item) -> float | None:
 
         pid = item.parent.kernel.km.provisioner.process.pid
         t = psutil.Process(pid).cpu_times()
-    except Exception:  # not an nbval cell, kernel gone, no psutil: the budget falls back to wall time
+    except Exception:  # not an nbval cell, or the kernel is gone: the budget falls back to wall time
         return None
     return t.user + t.system + t.children_user + t.children_system
 
