@@ -10,7 +10,14 @@ import json
 
 import pytest
 from helpers import dlcourse
-from variants import ROOT, answer_cells, assignments_with_variants, build_submissions, load, written_cells
+from variants import (
+    answer_cells,
+    answer_test_cells,
+    assignments_with_variants,
+    build_submissions,
+    load,
+    written_cells,
+)
 
 from autograder.engine import sandbox
 
@@ -85,7 +92,7 @@ class _GradedBatch:
         the variant's own cell (every test cell before the next answer cell), or the check says nothing."""
         assignment, manifest, rows, earned = graded
         order = list(answer_cells(assignment))
-        first_test_cells = _tests_before_next_answer(assignment)
+        first_test_cells = answer_test_cells(assignment)
         short = {}
         for sid, m in manifest.items():
             if m["kind"] == "baseline":
@@ -116,22 +123,6 @@ class _GradedBatch:
                     or rows[s]["status"] != "graded"]
         assert not rejected, f"{assignment}: hidden tests reject correct implementations:\n" + _describe(
             manifest, rows, rejected)
-
-
-def _tests_before_next_answer(assignment) -> dict[str, set[str]]:
-    """answer cell grade_id -> the autograded test cells between it and the next answer cell."""
-    (src,) = sorted((ROOT / "source" / assignment).glob("*.ipynb"))
-    out, current = {}, None
-    for cell in json.loads(src.read_text(encoding="utf-8"))["cells"]:
-        m = cell.get("metadata", {}).get("nbgrader", {}) or {}
-        if cell["cell_type"] != "code":
-            continue
-        if m.get("solution") and not m.get("grade"):
-            current = m["grade_id"]
-            out[current] = set()
-        elif m.get("grade") and current is not None:
-            out[current].add(m["grade_id"])
-    return out
 
 
 # One class per assignment with variants (TestHw0, TestHw1, ...), made from the variants files so none is left out.

@@ -18,7 +18,7 @@ so that every full-mode line runs once, here, on a CPU, in a few minutes:
 * The data: ``write_standins`` writes small stand-ins in torchvision's own on-disk formats: MNIST as
   idx files under ``MNIST/raw/`` (512 train / 256 test: scikit-learn's 8x8 digits upsampled to 28x28),
   CIFAR-10 as the pickled ``cifar-10-batches-py/data_batch_1..5``, ``test_batch`` and ``batches.meta``
-  (100 / 50: the digits upsampled to 32x32 in random ink and paper colours; fewer, because the
+  (40 / 20: the digits upsampled to 32x32 in random ink and paper colours; fewer, because the
   lectures' ResNets cost 50-75 ms per image and training step on one CPU core), Cora as the original
   Planetoid ``ind.cora.*`` files (1,000 nodes with Cora's 1,433 word features, 7 classes and split
   layout: 70 / 500 / 200; class-dependent words and mostly within-class edges). The notebooks load them

@@ -68,6 +68,21 @@ def answer_cells(assignment: str) -> dict[str, str]:
     return out
 
 
+def answer_test_cells(assignment: str) -> dict[str, set[str]]:
+    """grade_id of every autograded answer cell -> the autograded test cells between it and the next one."""
+    (src,) = sorted((ROOT / "source" / assignment).glob("*.ipynb"))
+    out, current = {}, None
+    for cell in _nb(src)["cells"]:
+        m = _meta(cell)
+        if cell["cell_type"] != "code":
+            continue
+        if m.get("solution") and not m.get("grade"):
+            current = out.setdefault(m["grade_id"], set())
+        elif m.get("grade") and current is not None:
+            current.add(m["grade_id"])
+    return out
+
+
 def written_cells(assignment: str) -> dict[str, str]:
     (src,) = sorted((ROOT / "source" / assignment).glob("*.ipynb"))
     return {_meta(c)["grade_id"]: _MARKER.sub("", _source(c)) for c in _nb(src)["cells"]
